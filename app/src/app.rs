@@ -1,0 +1,95 @@
+//! The HTML shell, the `App` root and the route table.
+
+use crate::api::auth::{SignOut, get_viewer};
+use crate::components::guard::{AuthEpoch, RequireUser, ViewerResource};
+use crate::components::layout::TopBar;
+use crate::pages;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+/// The document around the app. On the server it also sets the Content-Security-Policy
+/// with this response's nonce, which the hydration scripts carry.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use leptos::nonce::use_nonce;
+    let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if let (Some(res), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&policy),
+    ) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/rapport.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Rapport".to_string() } else { format!("{text} · Rapport") }/>
+        <Router>
+            <AppFrame/>
+        </Router>
+    }
+}
+
+/// Everything inside the router: the viewer (refetched after sign-in, setup and sign-out), the
+/// top bar and the routes. Form actions are created in the pages, inside `<Routes>`: only there
+/// does an action pick up the error of a form posted without JavaScript from the redirect URL.
+#[component]
+fn AppFrame() -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    provide_context(sign_out);
+    let epoch = AuthEpoch(RwSignal::new(0));
+    provide_context(epoch);
+    let viewer = Resource::new(
+        move || (epoch.0.get(), sign_out.version().get()),
+        |_| get_viewer(),
+    );
+    provide_context(ViewerResource(viewer));
+
+    // End-to-end tests wait for this attribute before clicking: a click before hydration is lost.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            <TopBar/>
+            <main id="main" class="content" tabindex="-1">
+                <Routes fallback=|| view! { <pages::errors::NotFound/> }>
+                    <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::home::HomePage/></RequireUser> }/>
+                    <Route path=path!("/signin") ssr=SsrMode::Async view=pages::auth::SignInPage/>
+                    <Route path=path!("/setup") ssr=SsrMode::Async view=pages::auth::SetupPage/>
+                </Routes>
+            </main>
+        </div>
+    }
+}

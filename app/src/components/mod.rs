@@ -1,0 +1,5 @@
+//! Reusable view pieces: the app shell, form fields with their errors, guards.
+
+pub mod form;
+pub mod guard;
+pub mod layout;

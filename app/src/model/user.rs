@@ -1,0 +1,84 @@
+//! Users, roles and the signed-in viewer as the browser sees them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Member,
+    Manager,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Member, Role::Manager, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Member => "Member",
+            Role::Manager => "Manager",
+            Role::Admin => "Admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+
+    /// Whether this role includes everything `other` may do (admin ⊇ manager ⊇ member).
+    pub fn at_least(self, other: Role) -> bool {
+        self >= other
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A user as other users and the browser see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub team_id: Option<i32>,
+    pub team_name: Option<String>,
+    pub timezone: String,
+    pub active: bool,
+    /// False while an invited user has not yet set a password.
+    pub has_password: bool,
+}
+
+/// Who is looking at the page: the signed-in user, or nobody; and whether the instance still
+/// needs its first admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Viewer {
+    pub user: Option<UserView>,
+    pub needs_setup: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_member_manager_admin() {
+        assert!(Role::Admin.at_least(Role::Manager));
+        assert!(Role::Manager.at_least(Role::Member));
+        assert!(!Role::Member.at_least(Role::Manager));
+        assert_eq!(Role::parse("manager"), Some(Role::Manager));
+        assert_eq!(Role::parse("root"), None);
+    }
+}

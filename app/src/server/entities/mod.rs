@@ -1,0 +1,13 @@
+//! sea-orm entities: the database rows. Server-only; converted to `crate::model` types before
+//! anything reaches the browser.
+
+pub mod activity_event;
+pub mod app_user;
+pub mod audit_log;
+pub mod one_time_token;
+pub mod outbox_message;
+pub mod session;
+pub mod setting;
+pub mod sign_in_failure;
+pub mod team;
+pub mod team_manager;

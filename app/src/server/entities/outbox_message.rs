@@ -1,0 +1,32 @@
+//! One email: written in the same transaction as the change that causes it, then sent by the dispatcher. The permanent delivery log.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox_message")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub recipient: String,
+    pub subject: String,
+    #[sea_orm(column_type = "Text")]
+    pub body_text: String,
+    #[sea_orm(column_type = "Text")]
+    pub body_html: String,
+    pub category: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    pub locked_until: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+    #[sea_orm(unique)]
+    pub dedupe_key: String,
+    pub created_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,194 @@
+//! Users and teams: first-run setup, look-ups, validation of names, emails and timezones.
+
+use crate::error::{AppError, AppResult};
+use crate::model::user::{Role, UserView};
+use crate::server::entities::{app_user, team};
+use crate::server::services::{audit, now, passwords};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    SqlErr, TransactionSession, TransactionTrait,
+};
+use std::collections::BTreeMap;
+
+/// Emails are compared case-insensitively: stored trimmed and lower-cased.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn check_email(field: &str, email: &str) -> Option<(String, String)> {
+    use validator::ValidateEmail;
+    let email = normalise_email(email);
+    if email.is_empty() {
+        Some((field.into(), "Enter an email address.".into()))
+    } else if email.len() > 254 || !email.validate_email() {
+        Some((
+            field.into(),
+            "Enter a valid email address, like name@example.com.".into(),
+        ))
+    } else {
+        None
+    }
+}
+
+pub fn check_name(field: &str, name: &str) -> Option<(String, String)> {
+    let name = name.trim();
+    if name.is_empty() {
+        Some((field.into(), "Enter a name.".into()))
+    } else if name.chars().count() > 120 {
+        Some((field.into(), "Use at most 120 characters.".into()))
+    } else {
+        None
+    }
+}
+
+pub fn check_timezone(field: &str, tz: &str) -> Option<(String, String)> {
+    match tz.parse::<chrono_tz::Tz>() {
+        Ok(_) => None,
+        Err(_) => Some((field.into(), "Choose a timezone from the list.".into())),
+    }
+}
+
+/// Collects the messages of several checks into one validation error, or `Ok`.
+pub fn collect(checks: impl IntoIterator<Item = Option<(String, String)>>) -> AppResult<()> {
+    let fields: BTreeMap<String, String> = checks.into_iter().flatten().collect();
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::invalid(fields))
+    }
+}
+
+/// Whether the instance has no user yet and needs its first admin.
+pub async fn needs_setup<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
+    Ok(app_user::Entity::find().count(db).await? == 0)
+}
+
+pub async fn find_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> AppResult<Option<app_user::Model>> {
+    Ok(app_user::Entity::find()
+        .filter(app_user::Column::Email.eq(normalise_email(email)))
+        .one(db)
+        .await?)
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<app_user::Model> {
+    app_user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The browser's view of a user, with the team name filled in.
+pub async fn view<C: ConnectionTrait>(db: &C, user: &app_user::Model) -> AppResult<UserView> {
+    let team_name = match user.team_id {
+        Some(id) => team::Entity::find_by_id(id).one(db).await?.map(|t| t.name),
+        None => None,
+    };
+    Ok(to_view(user, team_name))
+}
+
+pub fn to_view(user: &app_user::Model, team_name: Option<String>) -> UserView {
+    UserView {
+        id: user.id,
+        email: user.email.clone(),
+        name: user.name.clone(),
+        role: Role::parse(&user.role).unwrap_or(Role::Member),
+        team_id: user.team_id,
+        team_name,
+        timezone: user.timezone.clone(),
+        active: user.active,
+        has_password: user.password_hash.is_some(),
+    }
+}
+
+/// Input for creating a user with a password (first-run setup, `create-admin`, demo data).
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: Option<&'a str>,
+    pub role: Role,
+    pub team_id: Option<i32>,
+    pub timezone: &'a str,
+}
+
+/// Validates and inserts a user. A taken email becomes a field error on `email`.
+pub async fn create<C: ConnectionTrait>(db: &C, input: NewUser<'_>) -> AppResult<app_user::Model> {
+    collect([
+        check_name("name", input.name),
+        check_email("email", input.email),
+        check_timezone("timezone", input.timezone),
+    ])?;
+    let password_hash = match input.password {
+        Some(p) => {
+            passwords::check_new("password", p, input.name, input.email)?;
+            Some(passwords::hash(p)?)
+        }
+        None => None,
+    };
+    let at = now();
+    let result = app_user::ActiveModel {
+        email: Set(normalise_email(input.email)),
+        name: Set(input.name.trim().to_string()),
+        password_hash: Set(password_hash),
+        role: Set(input.role.as_str().to_string()),
+        team_id: Set(input.team_id),
+        timezone: Set(input.timezone.to_string()),
+        active: Set(true),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match result {
+        Ok(user) => Ok(user),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(
+            AppError::field("email", "A user with this email already exists."),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// First-run setup: creates the first admin, only while no user exists. Two simultaneous
+/// set-ups cannot both win: the count and the insert run in one transaction, and on SQLite
+/// the transaction takes the write lock at once.
+pub async fn create_first_admin<C: TransactionTrait>(
+    db: &C,
+    name: &str,
+    email: &str,
+    password: &str,
+    timezone: &str,
+) -> AppResult<app_user::Model> {
+    let txn = super::begin_write(db).await?;
+    if !needs_setup(&txn).await? {
+        return Err(AppError::Conflict(
+            "Rapport is already set up: sign in instead.".into(),
+        ));
+    }
+    let user = create(
+        &txn,
+        NewUser {
+            name,
+            email,
+            password: Some(password),
+            role: Role::Admin,
+            team_id: None,
+            timezone,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Some(user.id),
+        "user.setup_admin",
+        "user",
+        user.id,
+        None::<&()>,
+        Some(&user.email),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}

@@ -1,0 +1,20 @@
+//! The state every request handler and server function shares.
+
+use super::config::Config;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

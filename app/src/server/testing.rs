@@ -1,0 +1,89 @@
+//! Test support shared by the service tests and the HTTP tests: a migrated SQLite database in
+//! memory, or a fresh PostgreSQL database on the server named by `TEST_DATABASE_URL`, created
+//! for one test and dropped after it.
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database for one test; call `cleanup` at its end to drop a PostgreSQL database.
+pub struct TestDb {
+    pub url: String,
+    pub db: DatabaseConnection,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh database on `backend`, or `None` (with a loud note) when PostgreSQL is asked for
+    /// and `TEST_DATABASE_URL` is unset.
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let url = "sqlite::memory:".to_string();
+                let db = super::db::connect(&url)
+                    .await
+                    .unwrap_or_else(|e| panic!("sqlite: {e}"));
+                Some(TestDb {
+                    url,
+                    db,
+                    postgres: None,
+                })
+            }
+            Backend::Postgres => {
+                let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
+                    eprintln!("SKIPPING the PostgreSQL variant: TEST_DATABASE_URL is not set");
+                    return None;
+                };
+                let base = base.trim_end_matches('/').to_string();
+                let name = format!(
+                    "rapport_t_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst),
+                    chrono::Utc::now().timestamp_subsec_nanos()
+                );
+                let admin = Database::connect(format!("{base}/postgres"))
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {base}: {e}"));
+                admin
+                    .execute_raw(Statement::from_string(
+                        admin.get_database_backend(),
+                        format!("CREATE DATABASE {name}"),
+                    ))
+                    .await
+                    .unwrap_or_else(|e| panic!("create database: {e}"));
+                let _ = admin.close().await;
+                let url = format!("{base}/{name}");
+                let db = super::db::connect(&url)
+                    .await
+                    .unwrap_or_else(|e| panic!("postgres: {e}"));
+                Some(TestDb {
+                    url,
+                    db,
+                    postgres: Some((base, name)),
+                })
+            }
+        }
+    }
+
+    /// Closes the connections and drops the PostgreSQL database.
+    pub async fn cleanup(self) {
+        let _ = self.db.close().await;
+        if let Some((base, name)) = self.postgres
+            && let Ok(admin) = Database::connect(format!("{base}/postgres")).await
+        {
+            let _ = admin
+                .execute_raw(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ))
+                .await;
+            let _ = admin.close().await;
+        }
+    }
+}

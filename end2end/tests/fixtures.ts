@@ -1,0 +1,29 @@
+// Shared helpers: every test fails on any page error or console error, and waits for
+// hydration before it clicks (a click before hydration is lost).
+import { test as base, expect, Page } from '@playwright/test';
+
+export const test = base.extend<{ page: Page }>({
+  page: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) errors.push(`console: ${msg.text()}`);
+    });
+    await use(page);
+    expect(errors, 'the browser reported errors').toEqual([]);
+  },
+});
+
+export { expect };
+
+/** Opens `path` and waits until the wasm has hydrated the page. */
+export async function openHydrated(page: Page, path: string) {
+  await page.goto(path);
+  await hydrated(page);
+}
+
+export async function hydrated(page: Page) {
+  await expect(page.locator('.app[data-hydrated="true"]')).toBeVisible();
+}
+
+export const ADMIN = { name: 'Ada Okafor', email: 'ada@example.org', password: 'tulip-orbit-4471' };

@@ -1,0 +1,15 @@
+//! The database schema history. Each migration is frozen once released; this crate never
+//! depends on `app`, so old migrations keep compiling whatever the entities become.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_foundation::Migration)]
+    }
+}

@@ -1,0 +1,132 @@
+//! The Rapport server: builds the shared state, the axum router (Leptos pages, server
+//! functions, health checks, static files) with its security middleware, and serves it with
+//! graceful shutdown. `main.rs` is only the command line around this.
+
+pub mod middleware;
+
+use app::server::{config::Config, db, state::AppState};
+use app::{App, shell};
+use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Connects to the database (running migrations) and assembles the shared state.
+pub async fn build_state(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, String> {
+    let db = db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("could not open the database: {e}"))?;
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        leptos_options,
+    })
+}
+
+/// Options for serving the site outside cargo-leptos (tests): no compiled wasm needed.
+pub fn test_leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("rapport")
+        .site_root("target/site")
+        .build()
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let context_state = state.clone();
+    let context = move || {
+        provide_context(context_state.clone());
+        leptos::nonce::provide_nonce();
+    };
+    let fallback_context = context.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(&state, routes, context, {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(fallback_context, shell))
+        .layer(axum::middleware::from_fn(
+            middleware::server_fn_error_status,
+        ))
+        .layer(axum::middleware::from_fn(middleware::guard_server_fns))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::resolve_session,
+        ))
+        .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            state.config.max_body_bytes,
+        ))
+        .with_state(state)
+}
+
+/// 200 while the process is up.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// 200 while the database answers, 503 otherwise.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if db::ping(&state.db).await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Without TCP_NODELAY, bodies written after the headers stall on the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,130 @@
+//! The `server` binary: `serve` (default), `migrate`, `create-admin`, `seed-demo`.
+
+use app::server::config::Config;
+use app::server::services::{demo, users};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "server", about = "Rapport, the CRM people actually use")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the web app (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an admin. The password is read from standard input, never from the command line.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+    },
+    /// Add demo teams and users (one per role) when the database has no user yet.
+    SeedDemo,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::from_env()?;
+    let leptos_options = leptos::prelude::get_configuration(None)
+        .map_err(|e| e.to_string())?
+        .leptos_options;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let addr = leptos_options.site_addr;
+            let state = server::build_state(config, leptos_options).await?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+            tracing::info!("Rapport is listening on http://{addr}");
+            server::serve(listener, server::router(state), server::shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Command::Migrate => {
+            server::build_state(config, leptos_options).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            email,
+            name,
+            timezone,
+        } => {
+            let state = server::build_state(config, leptos_options).await?;
+            eprint!("Password for {email}: ");
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .map_err(|e| e.to_string())?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let user = users::create(
+                &state.db,
+                users::NewUser {
+                    name: &name,
+                    email: &email,
+                    password: Some(password),
+                    role: app::model::user::Role::Admin,
+                    team_id: None,
+                    timezone: &timezone,
+                },
+            )
+            .await
+            .map_err(describe)?;
+            println!("admin {} created (id {})", user.email, user.id);
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let state = server::build_state(config, leptos_options).await?;
+            if demo::seed(&state.db).await.map_err(describe)? {
+                println!(
+                    "demo data added; sign in with any of these (password {}):",
+                    demo::DEMO_PASSWORD
+                );
+                for (email, _, role) in demo::DEMO_USERS {
+                    println!("  {role:<8} {email}");
+                }
+            } else {
+                println!("the database already has users: demo data not added");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn describe(e: app::error::AppError) -> String {
+    match e {
+        app::error::AppError::Validation { fields, .. } => fields
+            .into_iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}

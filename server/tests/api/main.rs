@@ -1,0 +1,6 @@
+//! HTTP tests against the real router on a random port, on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+pub mod helpers;
+mod security;

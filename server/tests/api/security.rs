@@ -1,0 +1,209 @@
+//! The security baseline: headers, cross-site refusal, body limit, health, and access checks
+//! on every registered server function.
+
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+use app::model::user::Role;
+
+async fn health_answers_and_readiness_follows_the_database(app: &TestApp) {
+    let app_base = app.base.clone();
+    let db = app.state.db.clone();
+    let client = reqwest::Client::new();
+    assert_eq!(
+        client
+            .get(format!("{app_base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(format!("{app_base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    db.close_by_ref().await.unwrap();
+    assert_eq!(
+        client
+            .get(format!("{app_base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+    assert_eq!(
+        client
+            .get(format!("{app_base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+async fn html_pages_carry_a_nonce_csp_and_the_other_security_headers(app: &TestApp) {
+    let url = app.url("/signin");
+    let res = reqwest::get(url).await.unwrap();
+    let h = res.headers().clone();
+    let csp = h["content-security-policy"].to_str().unwrap().to_string();
+    for part in [
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "script-src 'self' 'nonce-",
+    ] {
+        assert!(csp.contains(part), "CSP lacks {part}: {csp}");
+    }
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    assert!(
+        h.get("strict-transport-security").is_none(),
+        "no HSTS over plain http"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the nonce"
+    );
+}
+
+#[tokio::test]
+async fn https_deployments_send_hsts() {
+    let app = crate::helpers::TestApp::spawn_with(app::server::testing::Backend::Sqlite, |c| {
+        c.base_url = "https://crm.example.com".into();
+    })
+    .await
+    .unwrap();
+    let res = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert!(
+        res.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+    app.stop().await;
+}
+
+async fn posts_from_another_site_are_refused_with_403(app: &TestApp) {
+    let url = app.url("/api/sign_in");
+    let res = reqwest::Client::new()
+        .post(url)
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "https://evil.example")
+        .form(&[("email", "a@b.c"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn request_bodies_over_the_limit_get_413() {
+    let app = crate::helpers::TestApp::spawn_with(app::server::testing::Backend::Sqlite, |c| {
+        c.max_body_bytes = 1024;
+    })
+    .await
+    .unwrap();
+    let big = "x".repeat(4096);
+    let res = app
+        .call(
+            &reqwest::Client::new(),
+            "/api/sign_in",
+            &[("email", &big), ("password", "x")],
+        )
+        .await;
+    assert_eq!(res.status(), 413);
+    app.stop().await;
+}
+
+/// Every registered server function, as (path, method).
+fn registered_endpoints() -> Vec<String> {
+    let mut paths: Vec<String> = server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert!(
+        paths.len() >= 4,
+        "server functions are registered: {paths:?}"
+    );
+    paths
+}
+
+async fn anonymous_callers_are_refused_by_every_non_public_server_function(app: &TestApp) {
+    let paths = registered_endpoints();
+    let base = app.base.clone();
+    let client = reqwest::Client::new();
+    for path in paths {
+        if app::api::ANONYMOUS_ENDPOINTS.contains(&path.as_str()) {
+            continue;
+        }
+        let res = client
+            .post(format!("{base}{path}"))
+            .header("accept", "application/json")
+            .form(&[("x", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{path} must refuse anonymous callers");
+        let err: app::error::AppError = res.json().await.unwrap();
+        assert_eq!(err, app::error::AppError::Unauthorized);
+    }
+}
+
+async fn members_are_refused_by_every_admin_server_function(app: &TestApp) {
+    let paths = registered_endpoints();
+    app.create_user("member@example.org", Role::Member, "granite-meadow-8817")
+        .await;
+    let member = app
+        .signed_in("member@example.org", "granite-meadow-8817")
+        .await;
+    let admin_paths: Vec<_> = paths
+        .iter()
+        .filter(|p| p.starts_with("/api/admin/"))
+        .collect();
+    for path in admin_paths {
+        let res = app.call(&member, path, &[("x", "1")]).await;
+        assert_eq!(res.status(), 403, "{path} must refuse members");
+    }
+    // And a member's session does work on member endpoints.
+    let res = app.call(&member, "/api/get_viewer", &[]).await;
+    assert_eq!(res.status(), 200);
+}
+
+async fn a_plain_form_post_without_a_session_is_sent_to_sign_in(app: &TestApp) {
+    let url = app.url("/api/sign_out");
+    let res = crate::helpers::TestApp::new_client()
+        .post(url)
+        .header("accept", "text/html")
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection());
+    assert_eq!(res.headers()["location"], "/signin");
+}
+
+on_both_databases!(
+    health_answers_and_readiness_follows_the_database,
+    html_pages_carry_a_nonce_csp_and_the_other_security_headers,
+    posts_from_another_site_are_refused_with_403,
+    anonymous_callers_are_refused_by_every_non_public_server_function,
+    members_are_refused_by_every_admin_server_function,
+    a_plain_form_post_without_a_session_is_sent_to_sign_in,
+);
