@@ -20,10 +20,27 @@ pub async fn build_state(
     let db = db::connect(&config.database_url)
         .await
         .map_err(|e| format!("could not open the database: {e}"))?;
+    let mailer = app::server::mailer::Mailer::from_config(&config)?;
     Ok(AppState {
         db,
         config: Arc::new(config),
         leptos_options,
+        mailer,
+    })
+}
+
+/// Delivers queued mail every `RAPPORT_OUTBOX_INTERVAL_SECONDS` until the process ends.
+pub fn spawn_outbox_dispatcher(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(state.config.outbox_interval);
+        loop {
+            tick.tick().await;
+            let result =
+                app::server::services::outbox::dispatch_due(&state.db, &state.mailer, 50).await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "outbox dispatch failed; will retry");
+            }
+        }
     })
 }
 

@@ -58,6 +58,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => {
             let addr = leptos_options.site_addr;
             let state = server::build_state(config, leptos_options).await?;
+            if !state.mailer.is_delivering() {
+                tracing::warn!(
+                    "RAPPORT_SMTP_URL is not set: mail stays in the outbox (admins read it on the Mailbox page)"
+                );
+            }
+            server::spawn_outbox_dispatcher(state.clone());
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

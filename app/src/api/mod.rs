@@ -1,6 +1,8 @@
 //! Server functions by feature. Each is a public HTTP endpoint under `/api/`: it checks the
 //! caller first (`require_user` / `require_role`), validates, then calls a service.
 
+pub mod account;
+pub mod admin;
 pub mod auth;
 
 /// The server functions anyone may call without a session. Everything else refuses anonymous
@@ -10,6 +12,9 @@ pub const ANONYMOUS_ENDPOINTS: &[&str] = &[
     "/api/sign_in",
     "/api/setup_first_admin",
     "/api/list_timezones",
+    "/api/forgot_password",
+    "/api/check_link",
+    "/api/set_password_from_link",
 ];
 
 /// Where to go after signing in: only a local path, never another site.

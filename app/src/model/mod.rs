@@ -1,4 +1,5 @@
 //! Types that cross the wire between server and browser. Never database rows: entities are
 //! converted into these on the server, so hashes and tokens cannot leak.
 
+pub mod admin;
 pub mod user;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod entities;
+pub mod mailer;
 pub mod services;
 pub mod state;
 #[doc(hidden)]

@@ -1,6 +1,7 @@
 //! The state every request handler and server function shares.
 
 use super::config::Config;
+use super::mailer::Mailer;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -11,6 +12,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    pub mailer: Mailer,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -55,6 +55,7 @@ impl TestApp {
             db: test_db.db.clone(),
             config: Arc::new(config),
             leptos_options: server::test_leptos_options(),
+            mailer: app::server::mailer::Mailer::Memory(Default::default()),
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = server::router(state.clone());

@@ -3,4 +3,5 @@
 
 mod auth;
 pub mod helpers;
+mod mail;
 mod security;

@@ -1,10 +1,13 @@
 //! Business rules. Each service function takes a connection or transaction and returns
 //! `AppResult`; server functions and HTTP handlers only check access and call these.
 
+pub mod accounts;
 pub mod audit;
 pub mod demo;
+pub mod outbox;
 pub mod passwords;
 pub mod sessions;
+pub mod teams;
 pub mod users;
 
 /// Current time, truncated to microseconds so that SQLite and PostgreSQL store and return the

@@ -1,0 +1,163 @@
+//! Admin server functions, all under `/api/admin/`: users, invitations, the dev mailbox.
+
+use crate::error::AppError;
+use crate::model::admin::{Mailbox, UsersAdmin};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+fn parse_team(team_id: &str) -> Result<Option<i32>, AppError> {
+    match team_id.trim() {
+        "" => Ok(None),
+        v => v
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::field("team_id", "Choose a team from the list.")),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn parse_role(role: &str) -> Result<crate::model::user::Role, AppError> {
+    crate::model::user::Role::parse(role)
+        .ok_or_else(|| AppError::field("role", "Choose a role from the list."))
+}
+
+#[server(prefix = "/api", endpoint = "admin/list_users")]
+pub async fn list_users() -> Result<UsersAdmin, AppError> {
+    use crate::model::admin::TeamRef;
+    use crate::model::user::Role;
+    use crate::server::{
+        auth,
+        services::{teams, users},
+    };
+    auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    let all_teams = teams::all(&state.db).await?;
+    let name_of = |id: Option<i32>| {
+        id.and_then(|id| {
+            all_teams
+                .iter()
+                .find(|t| t.id == id)
+                .map(|t| t.name.clone())
+        })
+    };
+    let list = teams::all_users(&state.db).await?;
+    Ok(UsersAdmin {
+        users: list
+            .iter()
+            .map(|u| users::to_view(u, name_of(u.team_id)))
+            .collect(),
+        teams: all_teams
+            .iter()
+            .map(|t| TeamRef {
+                id: t.id,
+                name: t.name.clone(),
+            })
+            .collect(),
+    })
+}
+
+#[server(prefix = "/api", endpoint = "admin/invite_user")]
+pub async fn invite_user(
+    name: String,
+    email: String,
+    role: String,
+    team_id: String,
+) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::accounts};
+    let me = auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    let keep = |e: AppError| {
+        e.with_values([
+            ("name", name.clone()),
+            ("email", email.clone()),
+            ("role", role.clone()),
+            ("team_id", team_id.clone()),
+        ])
+    };
+    let role_parsed = parse_role(&role).map_err(keep)?;
+    let team = parse_team(&team_id).map_err(keep)?;
+    accounts::invite(
+        &state.db,
+        &state.config,
+        (me.user.id, &me.user.name),
+        accounts::Invite {
+            email: &email,
+            name: &name,
+            role: role_parsed,
+            team_id: team,
+        },
+    )
+    .await
+    .map_err(keep)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "admin/update_user")]
+pub async fn update_user(user_id: i32, role: String, team_id: String) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::accounts};
+    let me = auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    accounts::update_role_and_team(
+        &state.db,
+        me.user.id,
+        user_id,
+        parse_role(&role)?,
+        parse_team(&team_id)?,
+    )
+    .await?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "admin/set_user_active")]
+pub async fn set_user_active(user_id: i32, active: bool) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::accounts};
+    let me = auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    accounts::set_active(&state.db, me.user.id, user_id, active).await?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "admin/resend_invitation")]
+pub async fn resend_invitation(user_id: i32) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::accounts};
+    let me = auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    accounts::resend_invitation(
+        &state.db,
+        &state.config,
+        (me.user.id, &me.user.name),
+        user_id,
+    )
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/list_outbox")]
+pub async fn list_outbox() -> Result<Mailbox, AppError> {
+    use crate::model::admin::OutboxView;
+    use crate::model::user::Role;
+    use crate::server::{auth, services::outbox};
+    auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    let messages = outbox::recent(&state.db, 200).await?;
+    Ok(Mailbox {
+        delivering: state.mailer.is_delivering(),
+        messages: messages
+            .into_iter()
+            .map(|m| OutboxView {
+                id: m.id,
+                recipient: m.recipient,
+                subject: m.subject,
+                category: m.category,
+                status: m.status,
+                attempts: m.attempts,
+                last_error: m.last_error,
+                created_at: m.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                body_text: m.body_text,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,36 @@
+//! What the admin pages show: users with teams, teams with managers, the outbox, the audit log.
+
+use super::user::UserView;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRef {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersAdmin {
+    pub users: Vec<UserView>,
+    pub teams: Vec<TeamRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxView {
+    pub id: i32,
+    pub recipient: String,
+    pub subject: String,
+    pub category: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub body_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mailbox {
+    /// False when no SMTP is configured: nothing is being delivered.
+    pub delivering: bool,
+    pub messages: Vec<OutboxView>,
+}

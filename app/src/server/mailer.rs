@@ -1,0 +1,155 @@
+//! Sending one email. Back ends are chosen by configuration: SMTP (lettre, async, pooled),
+//! files in a folder, memory (tests), or none (no SMTP configured: mail stays in the outbox).
+//! Every message reaches these only through the outbox dispatcher.
+
+use lettre::message::MultiPart;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::{Arc, Mutex};
+
+/// What the dispatcher hands to a back end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Why a send failed: temporary failures are retried, permanent ones are not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendError {
+    Temporary(String),
+    Permanent(String),
+}
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: String,
+    },
+    File {
+        dir: std::path::PathBuf,
+        from: String,
+    },
+    Memory(MemoryMailbox),
+    /// No SMTP configured: nothing is delivered; admins read mail on the dev mailbox page.
+    Disabled,
+}
+
+/// The memory back end: keeps sent mail, and can be told to fail the next sends.
+#[derive(Clone, Default)]
+pub struct MemoryMailbox {
+    pub sent: Arc<Mutex<Vec<Email>>>,
+    pub fail_next: Arc<Mutex<Vec<SendError>>>,
+}
+
+impl MemoryMailbox {
+    pub fn sent(&self) -> Vec<Email> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Mailer {
+    /// The back end the configuration asks for.
+    pub fn from_config(config: &super::config::Config) -> Result<Mailer, String> {
+        if let Some(url) = &config.smtp_url {
+            let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map_err(|e| format!("RAPPORT_SMTP_URL is not a valid SMTP address: {e}"))?
+                .build();
+            return Ok(Mailer::Smtp {
+                transport,
+                from: config.mail_from.clone(),
+            });
+        }
+        if let Some(dir) = &config.mail_dir {
+            return Ok(Mailer::File {
+                dir: dir.into(),
+                from: config.mail_from.clone(),
+            });
+        }
+        Ok(Mailer::Disabled)
+    }
+
+    pub fn is_delivering(&self) -> bool {
+        !matches!(self, Mailer::Disabled)
+    }
+
+    fn build(from: &str, email: &Email) -> Result<Message, SendError> {
+        Message::builder()
+            .from(
+                from.parse()
+                    .map_err(|e| SendError::Permanent(format!("bad sender address: {e}")))?,
+            )
+            .to(email
+                .to
+                .parse()
+                .map_err(|e| SendError::Permanent(format!("bad recipient address: {e}")))?)
+            .subject(email.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
+            .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
+    }
+
+    pub async fn send(&self, email: &Email) -> Result<(), SendError> {
+        match self {
+            Mailer::Smtp { transport, from } => {
+                let message = Self::build(from, email)?;
+                transport.send(message).await.map(|_| ()).map_err(|e| {
+                    if e.is_permanent() {
+                        SendError::Permanent(e.to_string())
+                    } else {
+                        SendError::Temporary(e.to_string())
+                    }
+                })
+            }
+            Mailer::File { dir, from } => {
+                let message = Self::build(from, email)?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| SendError::Temporary(e.to_string()))?;
+                let name = format!(
+                    "{}-{}.eml",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
+                    super::services::new_token().1
+                );
+                tokio::fs::write(dir.join(name), message.formatted())
+                    .await
+                    .map_err(|e| SendError::Temporary(e.to_string()))
+            }
+            Mailer::Memory(mailbox) => {
+                let failure = mailbox
+                    .fail_next
+                    .lock()
+                    .ok()
+                    .and_then(|mut f| (!f.is_empty()).then(|| f.remove(0)));
+                if let Some(failure) = failure {
+                    return Err(failure);
+                }
+                if let Ok(mut sent) = mailbox.sent.lock() {
+                    sent.push(email.clone());
+                }
+                Ok(())
+            }
+            Mailer::Disabled => Err(SendError::Temporary("not sent: no SMTP configured".into())),
+        }
+    }
+}
+
+/// Escapes text for HTML email bodies: user input is never sent as raw HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,176 @@
+//! The outbox: every email is a row written in the same transaction as the change that causes
+//! it, then delivered by the dispatcher. Temporary failures are retried with exponential
+//! backoff; permanent ones are marked failed. The rows stay as the delivery log.
+
+use crate::error::{AppError, AppResult};
+use crate::server::entities::outbox_message::{self, Column};
+use crate::server::mailer::{Email, Mailer, SendError};
+use crate::server::services::now;
+use chrono::{DateTime, Duration as TimeDelta, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr,
+};
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+pub const HELD: &str = "held";
+/// After this many temporary failures a message is given up as failed.
+pub const MAX_ATTEMPTS: i32 = 8;
+
+/// One email to queue.
+pub struct NewMessage<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub text: String,
+    pub html: String,
+    pub category: &'a str,
+    /// Unique: a second message with the same key is not queued (nudges, reminders).
+    pub dedupe_key: String,
+}
+
+/// Queues a message. Returns false when a message with the same dedupe key already exists.
+pub async fn enqueue<C: ConnectionTrait>(db: &C, message: NewMessage<'_>) -> AppResult<bool> {
+    let at = now();
+    let result = outbox_message::ActiveModel {
+        recipient: Set(message.recipient.to_string()),
+        subject: Set(message.subject.to_string()),
+        body_text: Set(message.text),
+        body_html: Set(message.html),
+        category: Set(message.category.to_string()),
+        status: Set(PENDING.to_string()),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        locked_until: Set(None),
+        last_error: Set(None),
+        dedupe_key: Set(message.dedupe_key),
+        created_at: Set(at),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
+        Err(e) => Err(AppError::from(e)),
+    }
+}
+
+/// Delay before retry number `attempts` (1-based): 30 s, 1 min, 2 min, … capped at 6 hours.
+pub fn backoff(attempts: i32) -> TimeDelta {
+    let exp = attempts.clamp(1, 20) - 1;
+    let seconds = 30i64.saturating_mul(1i64 << exp).min(6 * 3600);
+    TimeDelta::seconds(seconds)
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DispatchReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub held: usize,
+}
+
+/// Claims one due message for this worker: a conditional update that only one instance can
+/// win (on SQLite and PostgreSQL alike), so several instances never send a message twice.
+async fn claim<C: ConnectionTrait>(db: &C, id: i32, at: DateTime<Utc>) -> AppResult<bool> {
+    let result = outbox_message::Entity::update_many()
+        .col_expr(Column::LockedUntil, Expr::value(at + TimeDelta::minutes(5)))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(PENDING))
+        .filter(
+            Condition::any()
+                .add(Column::LockedUntil.is_null())
+                .add(Column::LockedUntil.lt(at)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Sends every due message once (at most `limit`). Drive it directly in tests.
+pub async fn dispatch_due<C: ConnectionTrait>(
+    db: &C,
+    mailer: &Mailer,
+    limit: u64,
+) -> AppResult<DispatchReport> {
+    let at = now();
+    let due = outbox_message::Entity::find()
+        .filter(Column::Status.eq(PENDING))
+        .filter(Column::NextAttemptAt.lte(at))
+        .order_by_asc(Column::NextAttemptAt)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut report = DispatchReport::default();
+    for message in due {
+        if !claim(db, message.id, at).await? {
+            continue;
+        }
+        let email = Email {
+            to: message.recipient.clone(),
+            subject: message.subject.clone(),
+            text: message.body_text.clone(),
+            html: message.body_html.clone(),
+        };
+        let attempts = message.attempts + 1;
+        let mut row: outbox_message::ActiveModel = message.into();
+        row.attempts = Set(attempts);
+        row.locked_until = Set(None);
+        if !mailer.is_delivering() {
+            row.attempts = Set(attempts - 1);
+            row.status = Set(HELD.into());
+            row.last_error = Set(Some("not sent: no SMTP configured".into()));
+            report.held += 1;
+        } else {
+            match mailer.send(&email).await {
+                Ok(()) => {
+                    row.status = Set(SENT.into());
+                    row.sent_at = Set(Some(now()));
+                    row.last_error = Set(None);
+                    report.sent += 1;
+                }
+                Err(SendError::Temporary(e)) if attempts < MAX_ATTEMPTS => {
+                    row.next_attempt_at = Set(now() + backoff(attempts));
+                    row.last_error = Set(Some(e));
+                    report.retried += 1;
+                }
+                Err(SendError::Temporary(e)) | Err(SendError::Permanent(e)) => {
+                    row.status = Set(FAILED.into());
+                    row.last_error = Set(Some(e));
+                    report.failed += 1;
+                }
+            }
+        }
+        row.update(db).await?;
+    }
+    Ok(report)
+}
+
+/// The newest messages first, for the admin mailbox page.
+pub async fn recent<C: ConnectionTrait>(
+    db: &C,
+    limit: u64,
+) -> AppResult<Vec<outbox_message::Model>> {
+    Ok(outbox_message::Entity::find()
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1), TimeDelta::seconds(30));
+        assert_eq!(backoff(2), TimeDelta::seconds(60));
+        assert_eq!(backoff(5), TimeDelta::seconds(480));
+        assert_eq!(backoff(30), TimeDelta::hours(6));
+    }
+}

@@ -1,0 +1,162 @@
+//! Teams and their managers.
+
+use crate::error::{AppError, AppResult};
+use crate::model::user::Role;
+use crate::server::entities::{app_user, team, team_manager};
+use crate::server::services::{audit, begin_write, now, users};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    SqlErr, TransactionSession, TransactionTrait,
+};
+
+fn check_team_name(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::field("name", "Enter a team name."));
+    }
+    if name.chars().count() > 80 {
+        return Err(AppError::field("name", "Use at most 80 characters."));
+    }
+    Ok(name.to_string())
+}
+
+fn taken(e: sea_orm::DbErr) -> AppError {
+    if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        AppError::field("name", "A team with this name already exists.")
+    } else {
+        e.into()
+    }
+}
+
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    actor_id: i32,
+    name: &str,
+) -> AppResult<team::Model> {
+    let name = check_team_name(name)?;
+    let created = team::ActiveModel {
+        name: Set(name),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(taken)?;
+    audit::record(
+        db,
+        Some(actor_id),
+        "team.create",
+        "team",
+        created.id,
+        None::<&()>,
+        Some(&created.name),
+    )
+    .await?;
+    Ok(created)
+}
+
+pub async fn rename<C: ConnectionTrait>(
+    db: &C,
+    actor_id: i32,
+    team_id: i32,
+    name: &str,
+) -> AppResult<team::Model> {
+    let name = check_team_name(name)?;
+    let found = team::Entity::find_by_id(team_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = found.name.clone();
+    let mut changed: team::ActiveModel = found.into();
+    changed.name = Set(name);
+    let updated = changed.update(db).await.map_err(taken)?;
+    audit::record(
+        db,
+        Some(actor_id),
+        "team.rename",
+        "team",
+        team_id,
+        Some(&before),
+        Some(&updated.name),
+    )
+    .await?;
+    Ok(updated)
+}
+
+/// Replaces the managers of a team. Each must be an active manager or admin.
+pub async fn set_managers<C: TransactionTrait>(
+    db: &C,
+    actor_id: i32,
+    team_id: i32,
+    manager_ids: &[i32],
+) -> AppResult<()> {
+    let txn = begin_write(db).await?;
+    team::Entity::find_by_id(team_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = managers_of(&txn, team_id).await?;
+    for id in manager_ids {
+        let user = users::find(&txn, *id)
+            .await
+            .map_err(|_| AppError::field("managers", "Choose managers from the list."))?;
+        let role = Role::parse(&user.role).unwrap_or(Role::Member);
+        if !user.active || !role.at_least(Role::Manager) {
+            return Err(AppError::field(
+                "managers",
+                format!("{} is not an active manager or admin.", user.name),
+            ));
+        }
+    }
+    team_manager::Entity::delete_many()
+        .filter(team_manager::Column::TeamId.eq(team_id))
+        .exec(&txn)
+        .await?;
+    let mut ids = manager_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in &ids {
+        team_manager::ActiveModel {
+            team_id: Set(team_id),
+            user_id: Set(*id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    audit::record(
+        &txn,
+        Some(actor_id),
+        "team.set_managers",
+        "team",
+        team_id,
+        Some(&before),
+        Some(&ids),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn managers_of<C: ConnectionTrait>(db: &C, team_id: i32) -> AppResult<Vec<i32>> {
+    Ok(team_manager::Entity::find()
+        .filter(team_manager::Column::TeamId.eq(team_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
+}
+
+pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<team::Model>> {
+    Ok(team::Entity::find()
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?)
+}
+
+pub async fn all_users<C: ConnectionTrait>(db: &C) -> AppResult<Vec<app_user::Model>> {
+    Ok(app_user::Entity::find()
+        .order_by_asc(app_user::Column::Name)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,365 @@
+//! The outbox and the account flows that send mail: invitations, password resets,
+//! deactivation, on SQLite and PostgreSQL.
+
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+use app::model::user::{Role, Viewer};
+use app::server::entities::{one_time_token, outbox_message, session};
+use app::server::mailer::{Mailer, SendError};
+use app::server::services::outbox;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+fn mailbox(app: &TestApp) -> app::server::mailer::MemoryMailbox {
+    match &app.state.mailer {
+        Mailer::Memory(m) => m.clone(),
+        _ => panic!("tests use the memory mailer"),
+    }
+}
+
+fn link_in(text: &str) -> String {
+    let start = text.find("http").expect("a link in the email");
+    text[start..].split_whitespace().next().unwrap().to_string()
+}
+
+fn token_of(link: &str) -> String {
+    link.split("token=").nth(1).unwrap().to_string()
+}
+
+async fn queue(app: &TestApp, key: &str) -> bool {
+    outbox::enqueue(
+        &app.state.db,
+        outbox::NewMessage {
+            recipient: "x@example.org",
+            subject: "Hello",
+            text: "hi".into(),
+            html: "<p>hi</p>".into(),
+            category: "test",
+            dedupe_key: key.into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn outbox_retries_temporary_failures_and_gives_up_on_permanent_ones(app: &TestApp) {
+    let mail = mailbox(app);
+    assert!(queue(app, "one").await);
+    assert!(
+        !queue(app, "one").await,
+        "the same dedupe key is queued once"
+    );
+    mail.fail_next
+        .lock()
+        .unwrap()
+        .push(SendError::Temporary("421 try later".into()));
+    let report = outbox::dispatch_due(&app.state.db, &app.state.mailer, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.retried, 1);
+    let row = outbox_message::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.status.as_str(), row.attempts), ("pending", 1));
+    assert!(
+        row.next_attempt_at > app::server::services::now(),
+        "the retry waits for its backoff"
+    );
+    assert_eq!(row.last_error.as_deref(), Some("421 try later"));
+    // Not due yet: nothing is sent.
+    assert_eq!(
+        outbox::dispatch_due(&app.state.db, &app.state.mailer, 10)
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    let mut due: outbox_message::ActiveModel = row.into();
+    due.next_attempt_at = Set(app::server::services::now());
+    due.update(&app.state.db).await.unwrap();
+    assert_eq!(
+        outbox::dispatch_due(&app.state.db, &app.state.mailer, 10)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    assert_eq!(mail.sent().len(), 1);
+
+    assert!(queue(app, "two").await);
+    mail.fail_next
+        .lock()
+        .unwrap()
+        .push(SendError::Permanent("550 no such user".into()));
+    assert_eq!(
+        outbox::dispatch_due(&app.state.db, &app.state.mailer, 10)
+            .await
+            .unwrap()
+            .failed,
+        1
+    );
+    assert_eq!(
+        outbox::dispatch_due(&app.state.db, &app.state.mailer, 10)
+            .await
+            .unwrap(),
+        Default::default()
+    );
+    assert_eq!(mail.sent().len(), 1, "a permanent failure is not retried");
+}
+
+async fn without_smtp_mail_is_held_in_the_outbox(app: &TestApp) {
+    queue(app, "held").await;
+    let report = outbox::dispatch_due(&app.state.db, &Mailer::Disabled, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.held, 1);
+    let row = outbox_message::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "held");
+    assert_eq!(
+        row.last_error.as_deref(),
+        Some("not sent: no SMTP configured")
+    );
+}
+
+async fn an_invited_user_sets_a_password_from_the_emailed_link_once(app: &TestApp) {
+    app.create_user("boss@example.org", Role::Admin, "saffron-kettle-3391")
+        .await;
+    let admin = app
+        .signed_in("boss@example.org", "saffron-kettle-3391")
+        .await;
+    let res = app
+        .call(
+            &admin,
+            "/api/admin/invite_user",
+            &[
+                ("name", "Noor Haddad"),
+                ("email", "noor@example.org"),
+                ("role", "member"),
+                ("team_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let dup = app
+        .call(
+            &admin,
+            "/api/admin/invite_user",
+            &[
+                ("name", "Noor Again"),
+                ("email", "NOOR@example.org"),
+                ("role", "member"),
+                ("team_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(dup.status(), 422, "the email is taken");
+
+    outbox::dispatch_due(&app.state.db, &app.state.mailer, 10)
+        .await
+        .unwrap();
+    let sent = mailbox(app).sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, "noor@example.org");
+    let link = link_in(&sent[0].text);
+    assert!(
+        link.starts_with(&format!("{}/accept-invite?token=", app.base)),
+        "{link}"
+    );
+    let token = token_of(&link);
+
+    let guest = TestApp::new_client();
+    let weak = app
+        .call(
+            &guest,
+            "/api/set_password_from_link",
+            &[
+                ("token", &token),
+                ("purpose", "invite"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status(), 422);
+    let ok = app
+        .call(
+            &guest,
+            "/api/set_password_from_link",
+            &[
+                ("token", &token),
+                ("purpose", "invite"),
+                ("password", "lantern-quartz-6620"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let viewer: Viewer = app
+        .call(&guest, "/api/get_viewer", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(viewer.user.unwrap().email, "noor@example.org");
+    let again = app
+        .call(
+            &TestApp::new_client(),
+            "/api/set_password_from_link",
+            &[
+                ("token", &token),
+                ("purpose", "invite"),
+                ("password", "lantern-quartz-6621"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), 422, "a link works once");
+    let audit = app::server::entities::audit_log::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|a| {
+        a.action == "user.invite"
+            && a.after_value
+                .as_deref()
+                .unwrap_or("")
+                .contains("noor@example.org")
+    }));
+}
+
+async fn a_reset_link_expires_after_an_hour_and_ends_other_sessions(app: &TestApp) {
+    app.create_user("rui@example.org", Role::Member, "copper-willow-8841")
+        .await;
+    let old_session = app.signed_in("rui@example.org", "copper-willow-8841").await;
+    let guest = TestApp::new_client();
+    let unknown = app
+        .call(
+            &guest,
+            "/api/forgot_password",
+            &[("email", "nobody@example.org")],
+        )
+        .await;
+    assert_eq!(
+        unknown.status(),
+        200,
+        "the form does not reveal who has an account"
+    );
+    let res = app
+        .call(
+            &guest,
+            "/api/forgot_password",
+            &[("email", "rui@example.org")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    outbox::dispatch_due(&app.state.db, &app.state.mailer, 10)
+        .await
+        .unwrap();
+    let sent = mailbox(app).sent();
+    assert_eq!(sent.len(), 1, "only the real account gets mail");
+    let token = token_of(&link_in(&sent[0].text));
+
+    let row = one_time_token::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let lifetime = row.expires_at - row.created_at;
+    assert_eq!(lifetime.num_minutes(), 60);
+    let mut expired: one_time_token::ActiveModel = row.clone().into();
+    expired.expires_at = Set(app::server::services::now() - chrono::Duration::seconds(1));
+    expired.update(&app.state.db).await.unwrap();
+    let late = app
+        .call(
+            &guest,
+            "/api/set_password_from_link",
+            &[
+                ("token", &token),
+                ("purpose", "reset"),
+                ("password", "ember-violet-5532"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status(), 422);
+    let mut live: one_time_token::ActiveModel = row.into();
+    live.expires_at = Set(app::server::services::now() + chrono::Duration::minutes(5));
+    live.update(&app.state.db).await.unwrap();
+    let ok = app
+        .call(
+            &guest,
+            "/api/set_password_from_link",
+            &[
+                ("token", &token),
+                ("purpose", "reset"),
+                ("password", "ember-violet-5532"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let old: Viewer = app
+        .call(&old_session, "/api/get_viewer", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(old.user.is_none(), "the reset ended the old session");
+}
+
+async fn deactivating_a_user_ends_their_sessions_at_once(app: &TestApp) {
+    app.create_user("chief@example.org", Role::Admin, "walnut-beacon-2204")
+        .await;
+    let victim = app
+        .create_user("tam@example.org", Role::Member, "meadow-signal-7719")
+        .await;
+    let admin = app
+        .signed_in("chief@example.org", "walnut-beacon-2204")
+        .await;
+    let tam = app.signed_in("tam@example.org", "meadow-signal-7719").await;
+    let res = app
+        .call(
+            &admin,
+            "/api/admin/set_user_active",
+            &[("user_id", &victim.to_string()), ("active", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let gone: Viewer = app
+        .call(&tam, "/api/get_viewer", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(gone.user.is_none());
+    let sessions = session::Entity::find().all(&app.state.db).await.unwrap();
+    assert!(sessions.iter().all(|s| s.user_id != victim));
+    let refused = app
+        .call(
+            &TestApp::new_client(),
+            "/api/sign_in",
+            &[
+                ("email", "tam@example.org"),
+                ("password", "meadow-signal-7719"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422, "a deactivated user cannot sign in");
+    let back = app
+        .call(
+            &admin,
+            "/api/admin/set_user_active",
+            &[("user_id", &victim.to_string()), ("active", "true")],
+        )
+        .await;
+    assert_eq!(back.status(), 200);
+    app.signed_in("tam@example.org", "meadow-signal-7719").await;
+}
+
+on_both_databases!(
+    outbox_retries_temporary_failures_and_gives_up_on_permanent_ones,
+    without_smtp_mail_is_held_in_the_outbox,
+    an_invited_user_sets_a_password_from_the_emailed_link_once,
+    a_reset_link_expires_after_an_hour_and_ends_other_sessions,
+    deactivating_a_user_ends_their_sessions_at_once,
+);
