@@ -3,6 +3,7 @@
 use crate::api::auth::{SignOut, get_viewer};
 use crate::components::guard::{AuthEpoch, RequireUser, ViewerResource};
 use crate::components::layout::TopBar;
+use crate::model::user::Role;
 use crate::pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -88,6 +89,12 @@ fn AppFrame() -> impl IntoView {
                     <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::home::HomePage/></RequireUser> }/>
                     <Route path=path!("/signin") ssr=SsrMode::Async view=pages::auth::SignInPage/>
                     <Route path=path!("/setup") ssr=SsrMode::Async view=pages::auth::SetupPage/>
+                    <Route path=path!("/forgot-password") ssr=SsrMode::Async view=pages::account::ForgotPasswordPage/>
+                    <Route path=path!("/reset-password") ssr=SsrMode::Async view=|| view! { <pages::account::SetPasswordPage purpose="reset"/> }/>
+                    <Route path=path!("/accept-invite") ssr=SsrMode::Async view=|| view! { <pages::account::SetPasswordPage purpose="invite"/> }/>
+                    <Route path=path!("/profile") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::account::ProfilePage/></RequireUser> }/>
+                    <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::users::UsersPage/></RequireUser> }/>
+                    <Route path=path!("/admin/mailbox") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::mailbox::MailboxPage/></RequireUser> }/>
                 </Routes>
             </main>
         </div>

@@ -28,9 +28,7 @@ pub fn TopBar() -> impl IntoView {
                                     <A href="/" exact=true>"My day"</A>
                                     {is_admin.then(|| view! {
                                         <A href="/admin/users">"Users"</A>
-                                        <A href="/admin/teams">"Teams"</A>
                                         <A href="/admin/mailbox">"Mailbox"</A>
-                                        <A href="/admin/audit">"Audit log"</A>
                                     })}
                                 </nav>
                                 <div class="usermenu">

@@ -1,5 +1,7 @@
 //! Route components, one module per area.
 
+pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod errors;
 pub mod home;

@@ -1,7 +1,7 @@
 // First-run setup, then sign-out and sign-in with a wrong then a right password.
 import { test, expect, openHydrated, hydrated, ADMIN } from './fixtures';
 
-test.describe.serial('signing in', () => {
+test.describe.serial('1 signing in', () => {
   test('the first visit leads to setup, which creates the first admin', async ({ page }) => {
     await openHydrated(page, '/');
     await expect(page).toHaveURL(/\/setup$/);

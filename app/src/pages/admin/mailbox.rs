@@ -1,0 +1,60 @@
+//! The dev mailbox: every message in the outbox with its delivery state. Without SMTP this is
+//! where invitations and reset links can be read.
+
+use crate::api::admin::list_outbox;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn status_class(status: &str) -> &'static str {
+    match status {
+        "sent" => "status status-ok",
+        "failed" => "status status-bad",
+        "held" => "status status-warn",
+        _ => "status status-off",
+    }
+}
+
+#[component]
+pub fn MailboxPage() -> impl IntoView {
+    let mailbox = Resource::new(|| (), |_| list_outbox());
+    view! {
+        <Title text="Mailbox"/>
+        <header class="page-header">
+            <h1>"Mailbox"</h1>
+            <p class="lede">"Every email Rapport has queued, newest first, with its delivery state."</p>
+        </header>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match mailbox.await {
+                    Ok(data) => view! {
+                        <Show when=move || !data.delivering>
+                            <div class="alert alert-warn" role="status">
+                                "Mail is not being delivered: no SMTP server is configured (RAPPORT_SMTP_URL). Messages stay here as “not sent: no SMTP configured”."
+                            </div>
+                        </Show>
+                        {if data.messages.is_empty() {
+                            view! { <p class="panel empty">"No email has been queued yet."</p> }.into_any()
+                        } else {
+                            data.messages.into_iter().map(|m| view! {
+                                <article class="panel mail" aria-label=format!("Email to {}", m.recipient)>
+                                    <header class="mail-head">
+                                        <h2>{m.subject.clone()}</h2>
+                                        <span class=status_class(&m.status)>{m.status.clone()}</span>
+                                    </header>
+                                    <p class="muted">"To " {m.recipient.clone()} " · " {m.created_at.clone()} " · " {m.category.clone()}
+                                        {(m.attempts > 0).then(|| format!(" · {} attempt(s)", m.attempts))}</p>
+                                    {m.last_error.clone().map(|e| view! { <p class="muted">"Last error: " {e}</p> })}
+                                    <details>
+                                        <summary>"Show message"</summary>
+                                        <pre class="mail-body">{m.body_text.clone()}</pre>
+                                    </details>
+                                </article>
+                            }).collect_view().into_any()
+                        }}
+                    }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
