@@ -124,55 +124,6 @@ pub async fn resolve_session(
     res
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use http::HeaderMap;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_static(v));
-        }
-        h
-    }
-
-    #[test]
-    fn posts_from_another_site_are_refused_and_same_site_ones_pass() {
-        assert!(!is_same_site_request(
-            &Method::POST,
-            &headers(&[("sec-fetch-site", "cross-site")])
-        ));
-        assert!(!is_same_site_request(
-            &Method::POST,
-            &headers(&[("sec-fetch-site", "same-site")])
-        ));
-        assert!(is_same_site_request(
-            &Method::POST,
-            &headers(&[("sec-fetch-site", "same-origin")])
-        ));
-        assert!(!is_same_site_request(
-            &Method::POST,
-            &headers(&[
-                ("origin", "https://evil.example"),
-                ("host", "crm.example.com")
-            ])
-        ));
-        assert!(is_same_site_request(
-            &Method::POST,
-            &headers(&[
-                ("origin", "https://crm.example.com"),
-                ("host", "crm.example.com")
-            ])
-        ));
-        assert!(is_same_site_request(
-            &Method::GET,
-            &headers(&[("sec-fetch-site", "cross-site")])
-        ));
-        assert!(is_same_site_request(&Method::POST, &headers(&[])));
-    }
-}
-
 /// The header server functions put on their error responses (server_fn's own name for it).
 const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
 
@@ -246,4 +197,53 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
             StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn posts_from_another_site_are_refused_and_same_site_ones_pass() {
+        assert!(!is_same_site_request(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "cross-site")])
+        ));
+        assert!(!is_same_site_request(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "same-site")])
+        ));
+        assert!(is_same_site_request(
+            &Method::POST,
+            &headers(&[("sec-fetch-site", "same-origin")])
+        ));
+        assert!(!is_same_site_request(
+            &Method::POST,
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "crm.example.com")
+            ])
+        ));
+        assert!(is_same_site_request(
+            &Method::POST,
+            &headers(&[
+                ("origin", "https://crm.example.com"),
+                ("host", "crm.example.com")
+            ])
+        ));
+        assert!(is_same_site_request(
+            &Method::GET,
+            &headers(&[("sec-fetch-site", "cross-site")])
+        ));
+        assert!(is_same_site_request(&Method::POST, &headers(&[])));
+    }
 }

@@ -62,10 +62,7 @@ pub async fn set_password_from_link(
     purpose: String,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{
-        auth,
-        services::{accounts, sessions},
-    };
+    use crate::server::{auth, services::accounts};
     let state = auth::state()?;
     let purpose = if purpose == accounts::INVITE {
         accounts::INVITE
@@ -73,8 +70,5 @@ pub async fn set_password_from_link(
         accounts::RESET
     };
     let user = accounts::set_password_from_link(&state.db, &token, purpose, &password).await?;
-    let session = sessions::create(&state.db, user.id).await?;
-    auth::set_cookie(&sessions::cookie(&state.config, &session));
-    leptos_axum::redirect("/");
-    Ok(())
+    auth::start_session(&state, user.id, "/").await
 }

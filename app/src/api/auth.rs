@@ -58,10 +58,7 @@ pub async fn setup_first_admin(
     timezone: String,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{
-        auth,
-        services::{sessions, users},
-    };
+    use crate::server::{auth, services::users};
     let state = auth::state()?;
     let keep = |e: AppError| {
         e.with_values([
@@ -73,10 +70,7 @@ pub async fn setup_first_admin(
     let user = users::create_first_admin(&state.db, &name, &email, &password, &timezone)
         .await
         .map_err(keep)?;
-    let token = sessions::create(&state.db, user.id).await?;
-    auth::set_cookie(&sessions::cookie(&state.config, &token));
-    leptos_axum::redirect("/");
-    Ok(())
+    auth::start_session(&state, user.id, "/").await
 }
 
 /// The IANA timezone names users can choose from (public, static data).
