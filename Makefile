@@ -8,3 +8,8 @@ run:
 test:
 	@bash .ci/setup.sh
 	@bash .ci/test.sh
+
+# Not a test: release build, then throughput/latency, wasm size and memory figures.
+bench:
+	@bash .ci/setup.sh
+	@bash .ci/bench.sh

@@ -3,6 +3,7 @@
 # debug site built by cargo-leptos and the end-to-end tests in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p target
 say() { printf '\033[1;34m[test]\033[0m %s\n' "$*"; }
 warn() { printf '\033[1;31m[test] %s\033[0m\n' "$*"; }
 
@@ -22,6 +23,27 @@ elif [ "${CI:-}" = "true" ]; then
 else
   unset TEST_DATABASE_URL
   warn "PostgreSQL is not reachable on 127.0.0.1:5432: SKIPPING every PostgreSQL test variant"
+fi
+
+# A real SMTP sink for the delivery test (maildev from end2end's npm packages).
+SMTP_PORT=${RAPPORT_TEST_SMTP_PORT:-41025}
+SMTP_WEB_PORT=${RAPPORT_TEST_SMTP_WEB_PORT:-41080}
+end2end/node_modules/.bin/maildev --smtp "$SMTP_PORT" --web "$SMTP_WEB_PORT" \
+  --ip 127.0.0.1 --web-ip 127.0.0.1 --silent > target/maildev.log 2>&1 &
+MAILDEV_PID=$!
+trap 'kill $MAILDEV_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 40); do
+  curl -fs "http://127.0.0.1:$SMTP_WEB_PORT/api/email" > /dev/null 2>&1 && break
+  sleep 0.25
+done
+if curl -fs "http://127.0.0.1:$SMTP_WEB_PORT/api/email" > /dev/null 2>&1; then
+  export RAPPORT_TEST_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
+  export RAPPORT_TEST_SMTP_API="http://127.0.0.1:$SMTP_WEB_PORT/api"
+elif [ "${CI:-}" = "true" ]; then
+  warn "maildev did not start (see target/maildev.log), and CI must not skip the SMTP test"
+  exit 1
+else
+  warn "maildev did not start: SKIPPING the real SMTP test"
 fi
 
 say "unit, service and HTTP tests"

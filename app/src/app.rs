@@ -94,6 +94,8 @@ fn AppFrame() -> impl IntoView {
                     <Route path=path!("/accept-invite") ssr=SsrMode::Async view=|| view! { <pages::account::SetPasswordPage purpose="invite"/> }/>
                     <Route path=path!("/profile") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::account::ProfilePage/></RequireUser> }/>
                     <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::users::UsersPage/></RequireUser> }/>
+                    <Route path=path!("/admin/teams") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::teams::TeamsPage/></RequireUser> }/>
+                    <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::audit::AuditPage/></RequireUser> }/>
                     <Route path=path!("/admin/mailbox") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::mailbox::MailboxPage/></RequireUser> }/>
                 </Routes>
             </main>

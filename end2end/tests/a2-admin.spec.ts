@@ -48,3 +48,27 @@ test.describe.serial('admin invites a user', () => {
     await context.close();
   });
 });
+
+test.describe.serial('admin pages', () => {
+  test('every admin page hydrates on a full load, and an admin creates a team', async ({ page }) => {
+    await openHydrated(page, '/signin');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Good to see you');
+    for (const [path, title] of [['/admin/users', 'Users'], ['/admin/teams', 'Teams'], ['/admin/mailbox', 'Mailbox'], ['/admin/audit', 'Audit log'], ['/profile', 'Your profile']]) {
+      await openHydrated(page, path);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(title);
+    }
+    await openHydrated(page, '/admin/teams');
+    await page.getByLabel('Team name').fill('North Region');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await expect(page.getByRole('article', { name: 'Team North Region' })).toBeVisible();
+    await page.getByLabel('Team name').fill('North Region');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await expect(page.locator('#field-name-error')).toContainText('already exists');
+    await expect(page.getByLabel('Team name')).toHaveValue('North Region');
+    await openHydrated(page, '/admin/audit');
+    await expect(page.getByRole('cell', { name: /team\.create/ })).toBeVisible();
+  });
+});

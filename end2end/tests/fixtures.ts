@@ -5,9 +5,9 @@ import { test as base, expect, Page } from '@playwright/test';
 export const test = base.extend<{ page: Page }>({
   page: async ({ page }, use) => {
     const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    page.on('pageerror', (err) => errors.push(`pageerror at ${page.url()}: ${err.message}`));
     page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) errors.push(`console: ${msg.text()}`);
+      if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) errors.push(`console at ${page.url()}: ${msg.text().slice(0, 300)}`);
     });
     await use(page);
     expect(errors, 'the browser reported errors').toEqual([]);

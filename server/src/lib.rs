@@ -62,8 +62,29 @@ pub fn router(state: AppState) -> Router {
         leptos::nonce::provide_nonce();
     };
     let fallback_context = context.clone();
-    Router::new()
-        .route("/healthz", get(healthz))
+    let mut base = Router::new();
+    // The benchmark's baseline: the same bytes as a server-rendered page, served as a fixed
+    // string by the same server. Only present when RAPPORT_BENCH_FIXED_FILE names a file.
+    if let Ok(path) = std::env::var("RAPPORT_BENCH_FIXED_FILE") {
+        let body: Arc<std::sync::OnceLock<axum::body::Bytes>> = Arc::default();
+        base = base.route(
+            "/__bench/fixed",
+            get(move || {
+                let body = body.clone();
+                let path = path.clone();
+                async move {
+                    let bytes = body
+                        .get_or_init(|| std::fs::read(&path).unwrap_or_default().into())
+                        .clone();
+                    (
+                        [(http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                        bytes,
+                    )
+                }
+            }),
+        );
+    }
+    base.route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .leptos_routes_with_context(&state, routes, context, {
             let options = leptos_options.clone();

@@ -161,3 +161,64 @@ pub async fn list_outbox() -> Result<Mailbox, AppError> {
             .collect(),
     })
 }
+
+#[server(prefix = "/api", endpoint = "admin/list_teams")]
+pub async fn list_teams() -> Result<crate::model::admin::TeamsAdmin, AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::teams};
+    auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    teams::overview(&state.db).await
+}
+
+#[server(prefix = "/api", endpoint = "admin/create_team")]
+pub async fn create_team(name: String) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::teams};
+    let me = auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    teams::create(&state.db, me.user.id, &name)
+        .await
+        .map_err(|e| e.with_values([("name", name.clone())]))?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "admin/rename_team")]
+pub async fn rename_team(team_id: i32, name: String) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::teams};
+    let me = auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    teams::rename(&state.db, me.user.id, team_id, &name).await?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "admin/add_team_manager")]
+pub async fn add_team_manager(team_id: i32, user_id: String) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::teams};
+    let me = auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    let user_id = user_id
+        .parse::<i32>()
+        .map_err(|_| AppError::field("user_id", "Choose a person from the list."))?;
+    teams::add_manager(&state.db, me.user.id, team_id, user_id).await
+}
+
+#[server(prefix = "/api", endpoint = "admin/remove_team_manager")]
+pub async fn remove_team_manager(team_id: i32, user_id: i32) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::teams};
+    let me = auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    teams::remove_manager(&state.db, me.user.id, team_id, user_id).await
+}
+
+#[server(prefix = "/api", endpoint = "admin/list_audit")]
+pub async fn list_audit(page: u64) -> Result<crate::model::admin::AuditPage, AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::audit};
+    auth::require_role(Role::Admin)?;
+    let state = auth::state()?;
+    audit::page(&state.db, page.min(100_000), 50).await
+}

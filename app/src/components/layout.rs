@@ -22,14 +22,11 @@ pub fn TopBar() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match viewer.await {
                         Ok(Viewer { user: Some(user), .. }) => {
-                            let is_admin = user.role.at_least(Role::Admin);
                             view! {
                                 <nav class="mainnav" aria-label="Main">
-                                    <A href="/" exact=true>"My day"</A>
-                                    {is_admin.then(|| view! {
-                                        <A href="/admin/users">"Users"</A>
-                                        <A href="/admin/mailbox">"Mailbox"</A>
-                                    })}
+                                    {nav_links(user.role).into_iter().map(|(href, label)| view! {
+                                        <A href=href exact=true>{label}</A>
+                                    }).collect_view()}
                                 </nav>
                                 <div class="usermenu">
                                     <A href="/profile" attr:class="user-name">
@@ -50,6 +47,20 @@ pub fn TopBar() -> impl IntoView {
             </Transition>
         </header>
     }
+}
+
+/// The main navigation for a role.
+pub fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
+    let mut links = vec![("/", "My day")];
+    if role.at_least(Role::Admin) {
+        links.extend([
+            ("/admin/users", "Users"),
+            ("/admin/teams", "Teams"),
+            ("/admin/mailbox", "Mailbox"),
+            ("/admin/audit", "Audit log"),
+        ]);
+    }
+    links
 }
 
 /// Up to two initials for the avatar.

@@ -34,3 +34,36 @@ pub struct Mailbox {
     pub delivering: bool,
     pub messages: Vec<OutboxView>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamView {
+    pub id: i32,
+    pub name: String,
+    pub managers: Vec<TeamRef>,
+    pub member_count: usize,
+}
+
+/// The teams page: every team, and who may be named a manager (active managers and admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamsAdmin {
+    pub teams: Vec<TeamView>,
+    pub candidates: Vec<TeamRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub id: i32,
+    pub at: String,
+    pub actor: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditView>,
+    pub page: u64,
+    pub has_more: bool,
+}

@@ -28,8 +28,9 @@ pub fn HomePage() -> impl IntoView {
             <section class="panel" aria-labelledby="admin-title">
                 <h2 id="admin-title">"Set up your team"</h2>
                 <ul class="checklist">
-                    <li><a href="/admin/mailbox">"Check the mailbox"</a>": without SMTP, invitations wait there."</li>
+                    <li><a href="/admin/teams">"Create teams"</a>" and name their managers."</li>
                     <li><a href="/admin/users">"Invite users"</a>" by email: each gets a link to set a password."</li>
+                    <li><a href="/admin/mailbox">"Check the mailbox"</a>": without SMTP, invitations wait there."</li>
                 </ul>
             </section>
         })}

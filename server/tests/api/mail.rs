@@ -363,3 +363,62 @@ on_both_databases!(
     a_reset_link_expires_after_an_hour_and_ends_other_sessions,
     deactivating_a_user_ends_their_sessions_at_once,
 );
+
+/// Delivers through a real SMTP server (maildev, started by `.ci/test.sh`) and reads the
+/// message back from its web API.
+#[tokio::test]
+async fn mail_is_delivered_over_real_smtp() {
+    let (Ok(smtp), Ok(api)) = (
+        std::env::var("RAPPORT_TEST_SMTP_URL"),
+        std::env::var("RAPPORT_TEST_SMTP_API"),
+    ) else {
+        eprintln!(
+            "SKIPPING the real SMTP test: RAPPORT_TEST_SMTP_URL / RAPPORT_TEST_SMTP_API are not set"
+        );
+        return;
+    };
+    let app = TestApp::spawn(app::server::testing::Backend::Sqlite)
+        .await
+        .unwrap();
+    let mut config = (*app.state.config).clone();
+    config.smtp_url = Some(smtp);
+    let mailer = Mailer::from_config(&config).unwrap();
+    let subject = format!("SMTP check {}", app::server::services::new_token().0);
+    outbox::enqueue(
+        &app.state.db,
+        outbox::NewMessage {
+            recipient: "someone@example.org",
+            subject: &subject,
+            text: "Plain <b>text</b>".into(),
+            html: "<p>Plain &lt;b&gt;text&lt;/b&gt;</p>".into(),
+            category: "test",
+            dedupe_key: subject.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let report = outbox::dispatch_due(&app.state.db, &mailer, 10)
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let emails: serde_json::Value = reqwest::get(format!("{api}/email"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let found = emails
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["subject"] == subject.as_str())
+        .expect("the sink received it");
+    assert_eq!(found["to"][0]["address"], "someone@example.org");
+    assert!(
+        found["text"]
+            .as_str()
+            .unwrap()
+            .contains("Plain <b>text</b>")
+    );
+    app.stop().await;
+}

@@ -5,3 +5,4 @@ mod auth;
 pub mod helpers;
 mod mail;
 mod security;
+mod teams;

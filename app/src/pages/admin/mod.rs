@@ -1,4 +1,6 @@
 //! Admin pages: users and invitations, the dev mailbox.
 
+pub mod audit;
 pub mod mailbox;
+pub mod teams;
 pub mod users;

@@ -91,28 +91,78 @@ pub async fn set_managers<C: TransactionTrait>(
     manager_ids: &[i32],
 ) -> AppResult<()> {
     let txn = begin_write(db).await?;
+    replace_managers(&txn, actor_id, team_id, manager_ids.to_vec()).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Names one more manager of a team.
+pub async fn add_manager<C: TransactionTrait>(
+    db: &C,
+    actor_id: i32,
+    team_id: i32,
+    user_id: i32,
+) -> AppResult<()> {
+    let txn = begin_write(db).await?;
+    let mut ids = managers_of(&txn, team_id).await?;
+    if ids.contains(&user_id) {
+        return Err(AppError::field(
+            "user_id",
+            "Already a manager of this team.",
+        ));
+    }
+    ids.push(user_id);
+    replace_managers(&txn, actor_id, team_id, ids).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes one manager from a team.
+pub async fn remove_manager<C: TransactionTrait>(
+    db: &C,
+    actor_id: i32,
+    team_id: i32,
+    user_id: i32,
+) -> AppResult<()> {
+    let txn = begin_write(db).await?;
+    let ids = managers_of(&txn, team_id)
+        .await?
+        .into_iter()
+        .filter(|id| *id != user_id)
+        .collect();
+    replace_managers(&txn, actor_id, team_id, ids).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Inside a transaction: checks the new managers, replaces the links, audits the change.
+async fn replace_managers<C: ConnectionTrait>(
+    db: &C,
+    actor_id: i32,
+    team_id: i32,
+    mut ids: Vec<i32>,
+) -> AppResult<()> {
     team::Entity::find_by_id(team_id)
-        .one(&txn)
+        .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let before = managers_of(&txn, team_id).await?;
-    for id in manager_ids {
-        let user = users::find(&txn, *id)
+    let before = managers_of(db, team_id).await?;
+    for id in &ids {
+        let user = users::find(db, *id)
             .await
-            .map_err(|_| AppError::field("managers", "Choose managers from the list."))?;
+            .map_err(|_| AppError::field("user_id", "Choose a person from the list."))?;
         let role = Role::parse(&user.role).unwrap_or(Role::Member);
         if !user.active || !role.at_least(Role::Manager) {
             return Err(AppError::field(
-                "managers",
+                "user_id",
                 format!("{} is not an active manager or admin.", user.name),
             ));
         }
     }
     team_manager::Entity::delete_many()
         .filter(team_manager::Column::TeamId.eq(team_id))
-        .exec(&txn)
+        .exec(db)
         .await?;
-    let mut ids = manager_ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
     for id in &ids {
@@ -120,11 +170,11 @@ pub async fn set_managers<C: TransactionTrait>(
             team_id: Set(team_id),
             user_id: Set(*id),
         }
-        .insert(&txn)
+        .insert(db)
         .await?;
     }
     audit::record(
-        &txn,
+        db,
         Some(actor_id),
         "team.set_managers",
         "team",
@@ -133,7 +183,6 @@ pub async fn set_managers<C: TransactionTrait>(
         Some(&ids),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -159,4 +208,48 @@ pub async fn all_users<C: ConnectionTrait>(db: &C) -> AppResult<Vec<app_user::Mo
         .order_by_asc(app_user::Column::Name)
         .all(db)
         .await?)
+}
+
+/// Every team with its managers and member count, and the users who may manage a team.
+pub async fn overview<C: ConnectionTrait>(db: &C) -> AppResult<crate::model::admin::TeamsAdmin> {
+    use crate::model::admin::{TeamRef, TeamView, TeamsAdmin};
+    let teams = all(db).await?;
+    let users = all_users(db).await?;
+    let links = team_manager::Entity::find().all(db).await?;
+    let name_of = |id: i32| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    };
+    Ok(TeamsAdmin {
+        teams: teams
+            .iter()
+            .map(|t| TeamView {
+                id: t.id,
+                name: t.name.clone(),
+                managers: links
+                    .iter()
+                    .filter(|l| l.team_id == t.id)
+                    .map(|l| TeamRef {
+                        id: l.user_id,
+                        name: name_of(l.user_id),
+                    })
+                    .collect(),
+                member_count: users
+                    .iter()
+                    .filter(|u| u.team_id == Some(t.id) && u.active)
+                    .count(),
+            })
+            .collect(),
+        candidates: users
+            .iter()
+            .filter(|u| u.active && Role::parse(&u.role).is_some_and(|r| r.at_least(Role::Manager)))
+            .map(|u| TeamRef {
+                id: u.id,
+                name: u.name.clone(),
+            })
+            .collect(),
+    })
 }

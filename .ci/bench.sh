@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# `make bench`: builds the release site and prints, measured in this one run,
+#  - requests/s and p99 latency of the server-rendered sign-in page vs. the same bytes served as
+#    a fixed string by the same server (64 connections, wrk), and their ratio;
+#  - the hydrate .wasm size raw, gzip and brotli;
+#  - the server's resident memory idle and under that load.
+# A benchmark, not a test: these machines are shared, so read the figures as one run's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[1;34m[bench]\033[0m %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+for tool in wrk brotli; do
+  if ! command -v "$tool" > /dev/null; then
+    say "installing Debian's $tool"
+    as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$tool"
+  fi
+done
+
+# npm's binaryen: Debian's older wasm-opt produces a wasm that fails to hydrate.
+export PATH="$PWD/end2end/node_modules/.bin:$PATH"
+DURATION=${BENCH_SECONDS:-10}
+PORT=${BENCH_PORT:-3199}
+say "building the release site (cargo leptos build --release)"
+cargo leptos build --release > target/bench-build.log 2>&1 || { tail -40 target/bench-build.log; exit 1; }
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+BIN="$TARGET_DIR/release/server"
+
+WASM=target/site/pkg/rapport.wasm
+RAW=$(wc -c < "$WASM")
+GZ=$(gzip -9 -c "$WASM" | wc -c)
+BR=$(brotli -q 11 -c "$WASM" | wc -c)
+
+SCRATCH=$(mktemp -d)
+FIXED="$SCRATCH/signin.html"
+export LEPTOS_OUTPUT_NAME=rapport LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
+export LEPTOS_SITE_ADDR=127.0.0.1:$PORT DATABASE_URL="sqlite://$SCRATCH/bench.db?mode=rwc"
+export RAPPORT_BENCH_FIXED_FILE="$FIXED" RUST_LOG=warn
+"$BIN" seed-demo > /dev/null
+"$BIN" serve > "$SCRATCH/server.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true; rm -rf "$SCRATCH"' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$PORT/signin" -o "$FIXED"
+curl -fs "http://127.0.0.1:$PORT/__bench/fixed" -o /dev/null
+rss() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$PID/status"; }
+sleep 1
+IDLE=$(rss)
+
+run_wrk() { # path -> "rps p99_ms"
+  wrk -t2 -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$PORT$1" > "$SCRATCH/wrk.txt"
+  local rps p99
+  rps=$(awk '/Requests\/sec/ { print $2 }' "$SCRATCH/wrk.txt")
+  p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v = v * 1000 } print v }' "$SCRATCH/wrk.txt")
+  echo "$rps $p99"
+}
+PEAK_FILE="$SCRATCH/peak"
+echo 0 > "$PEAK_FILE"
+( while kill -0 $PID 2>/dev/null; do
+    now=$(rss); awk -v a="$now" -v b="$(cat "$PEAK_FILE")" 'BEGIN { exit !(a > b) }' && echo "$now" > "$PEAK_FILE"; sleep 0.2
+  done ) &
+SAMPLER=$!
+say "load: /signin (server-rendered), then the same bytes as a fixed string; 64 connections, ${DURATION}s each"
+read -r SSR_RPS SSR_P99 < <(run_wrk /signin)
+read -r FIX_RPS FIX_P99 < <(run_wrk /__bench/fixed)
+kill $SAMPLER 2>/dev/null || true
+PEAK=$(cat "$PEAK_FILE")
+BYTES=$(wc -c < "$FIXED")
+
+printf '\n%-44s %12s %12s\n' "" "req/s" "p99 (ms)"
+printf '%-44s %12s %12s\n' "server-rendered /signin ($BYTES bytes)" "$SSR_RPS" "$SSR_P99"
+printf '%-44s %12s %12s\n' "same bytes as a fixed string (baseline)" "$FIX_RPS" "$FIX_P99"
+awk -v a="$SSR_RPS" -v b="$FIX_RPS" 'BEGIN { printf "%-44s %12.2f   (goal >= 0.50)\n", "SSR / fixed-string throughput ratio", a / b }'
+printf '\n%-44s %9d B raw  %9d B gzip  %9d B brotli   (goal brotli <= 300 KB)\n' "hydrate wasm ($WASM)" "$RAW" "$GZ" "$BR"
+printf '%-44s %9s MB idle  %9s MB peak under load   (goal <= 64 MB)\n' "server resident memory" "$IDLE" "$PEAK"
