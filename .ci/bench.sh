@@ -22,6 +22,7 @@ export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 DURATION=${BENCH_SECONDS:-10}
 PORT=${BENCH_PORT:-3199}
 say "building the release site (cargo leptos build --release)"
+mkdir -p target
 cargo leptos build --release > target/bench-build.log 2>&1 || { tail -40 target/bench-build.log; exit 1; }
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 BIN="$TARGET_DIR/release/server"

@@ -2,14 +2,16 @@
 # `make run`: builds Rapport, seeds demo data into an empty SQLite database and serves it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo leptos build
+# The release build (`make test` and `make bench` use the same one); npm's binaryen wasm-opt.
+PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 export LEPTOS_OUTPUT_NAME=rapport LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
+export LEPTOS_ENV=PROD
 export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 export DATABASE_URL=${DATABASE_URL:-sqlite://rapport.db?mode=rwc}
-"$TARGET_DIR/debug/server" seed-demo
+"$TARGET_DIR/release/server" seed-demo
 echo
 echo "Rapport is starting at http://$LEPTOS_SITE_ADDR"
 echo "Demo sign-ins (password demo-password-2026): admin@rapport.test, manager@rapport.test, member@rapport.test"
 echo
-exec "$TARGET_DIR/debug/server" serve
+exec "$TARGET_DIR/release/server" serve

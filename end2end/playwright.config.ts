@@ -1,11 +1,11 @@
 // Playwright drives Debian's Chromium (no browser download is possible here) against the real
-// server binary built by `cargo leptos build`, started with its own scratch database.
+// release server binary built by `cargo leptos build --release`, started with its own scratch database.
 import { defineConfig } from '@playwright/test';
 import * as path from 'path';
 
 const port = Number(process.env.E2E_PORT ?? 3107);
 const root = path.resolve(__dirname, '..');
-const serverBin = process.env.RAPPORT_SERVER_BIN ?? path.join(root, 'target', 'debug', 'server');
+const serverBin = process.env.RAPPORT_SERVER_BIN ?? path.join(root, 'target', 'release', 'server');
 const scratch = process.env.E2E_SCRATCH ?? path.join(root, 'target', 'e2e');
 
 export default defineConfig({

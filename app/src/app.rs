@@ -92,9 +92,14 @@ fn AppFrame() -> impl IntoView {
                     <Route path=path!("/forgot-password") ssr=SsrMode::Async view=pages::account::ForgotPasswordPage/>
                     <Route path=path!("/reset-password") ssr=SsrMode::Async view=|| view! { <pages::account::SetPasswordPage purpose="reset"/> }/>
                     <Route path=path!("/accept-invite") ssr=SsrMode::Async view=|| view! { <pages::account::SetPasswordPage purpose="invite"/> }/>
+                    <Route path=path!("/customers") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::list::CustomersPage/></RequireUser> }/>
+                    <Route path=path!("/customers/new") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::form::NewCustomerPage/></RequireUser> }/>
+                    <Route path=path!("/customers/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::detail::CustomerPage/></RequireUser> }/>
+                    <Route path=path!("/customers/:id/edit") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::form::EditCustomerPage/></RequireUser> }/>
                     <Route path=path!("/profile") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::account::ProfilePage/></RequireUser> }/>
                     <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::users::UsersPage/></RequireUser> }/>
                     <Route path=path!("/admin/teams") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::teams::TeamsPage/></RequireUser> }/>
+                    <Route path=path!("/admin/stages") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::stages::StagesPage/></RequireUser> }/>
                     <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::audit::AuditPage/></RequireUser> }/>
                     <Route path=path!("/admin/mailbox") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::mailbox::MailboxPage/></RequireUser> }/>
                 </Routes>

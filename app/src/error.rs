@@ -52,7 +52,8 @@ impl AppError {
         }
     }
 
-    /// Attaches what the user typed, so that a no-JavaScript form can be refilled.
+    /// Attaches what the user typed, so that a no-JavaScript form can be refilled (added to any
+    /// values already attached).
     pub fn with_values<I, K, V>(self, values: I) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
@@ -61,17 +62,27 @@ impl AppError {
     {
         match self {
             AppError::Validation {
-                message, fields, ..
-            } => AppError::Validation {
                 message,
                 fields,
-                values: values
-                    .into_iter()
-                    .map(|(k, v)| (k.into(), v.into()))
-                    .collect(),
-            },
+                values: mut kept,
+            } => {
+                kept.extend(values.into_iter().map(|(k, v)| (k.into(), v.into())));
+                AppError::Validation {
+                    message,
+                    fields,
+                    values: kept,
+                }
+            }
             other => other,
         }
+    }
+
+    /// Names the existing record a duplicate-check error points at, so the form can link it.
+    pub fn with_duplicate(self, id: i32, name: &str) -> Self {
+        self.with_values([
+            ("duplicate_id", id.to_string()),
+            ("duplicate_name", name.to_string()),
+        ])
     }
 
     /// The message for one field, if this is a validation error that names it.

@@ -1,16 +1,12 @@
 // An admin invites a user; the user sets a password from the emailed link (read from the
 // dev mailbox, as no SMTP is configured) and signs in; a member cannot open admin pages.
-import { test, expect, openHydrated, hydrated, ADMIN } from './fixtures';
+import { test, expect, openHydrated, hydrated, signIn, ADMIN } from './fixtures';
 
 const MEMBER = { name: 'Noor Haddad', email: 'noor@example.org', password: 'lantern-quartz-6620' };
 
 test.describe.serial('admin invites a user', () => {
   test('the invited user sets a password from the link and signs in', async ({ page, browser }) => {
-    await openHydrated(page, '/signin');
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('heading', { level: 1 })).toContainText('Good to see you');
+    await signIn(page, ADMIN);
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Users');
@@ -51,11 +47,7 @@ test.describe.serial('admin invites a user', () => {
 
 test.describe.serial('admin pages', () => {
   test('every admin page hydrates on a full load, and an admin creates a team', async ({ page }) => {
-    await openHydrated(page, '/signin');
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('heading', { level: 1 })).toContainText('Good to see you');
+    await signIn(page, ADMIN);
     for (const [path, title] of [['/admin/users', 'Users'], ['/admin/teams', 'Teams'], ['/admin/mailbox', 'Mailbox'], ['/admin/audit', 'Audit log'], ['/profile', 'Your profile']]) {
       await openHydrated(page, path);
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(title);

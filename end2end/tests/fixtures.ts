@@ -27,3 +27,12 @@ export async function hydrated(page: Page) {
 }
 
 export const ADMIN = { name: 'Ada Okafor', email: 'ada@example.org', password: 'tulip-orbit-4471' };
+
+/** Signs in through the sign-in page and waits for the home page. */
+export async function signIn(page: Page, who: { email: string; password: string }) {
+  await openHydrated(page, '/signin');
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Good to see you');
+}

@@ -2,6 +2,8 @@
 //! functions, health checks, static files) with its security middleware, and serves it with
 //! graceful shutdown. `main.rs` is only the command line around this.
 
+pub mod assets;
+pub mod export;
 pub mod middleware;
 
 use app::server::{config::Config, db, state::AppState};
@@ -84,7 +86,11 @@ pub fn router(state: AppState) -> Router {
             }),
         );
     }
-    base.route("/healthz", get(healthz))
+    let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
+        .join(leptos_options.site_pkg_dir.as_ref());
+    base.nest_service("/pkg", assets::pkg_router(pkg_dir))
+        .route("/healthz", get(healthz))
+        .route("/customers/export.csv", get(export::customers_csv))
         .route("/readyz", get(readyz))
         .leptos_routes_with_context(&state, routes, context, {
             let options = leptos_options.clone();

@@ -57,6 +57,15 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let addr = leptos_options.site_addr;
+            if leptos_options.env == leptos::config::Env::PROD {
+                let pkg = std::path::Path::new(leptos_options.site_root.as_ref())
+                    .join(leptos_options.site_pkg_dir.as_ref());
+                // In the background: until it is done, /pkg is served uncompressed.
+                tokio::task::spawn_blocking(move || match server::assets::precompress(&pkg) {
+                    Ok(n) => tracing::info!("precompressed {n} file(s) in {}", pkg.display()),
+                    Err(e) => tracing::warn!(error = %e, "could not precompress {}", pkg.display()),
+                });
+            }
             let state = server::build_state(config, leptos_options).await?;
             if !state.mailer.is_delivering() {
                 tracing::warn!(

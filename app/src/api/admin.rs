@@ -222,3 +222,51 @@ pub async fn list_audit(page: u64) -> Result<crate::model::admin::AuditPage, App
     let state = auth::state()?;
     audit::page(&state.db, page.min(100_000), 50).await
 }
+
+#[server(prefix = "/api", endpoint = "admin/list_stages")]
+pub async fn list_stages() -> Result<Vec<crate::model::admin::StageView>, AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::stages};
+    auth::require_role(Role::Admin)?;
+    stages::overview(&auth::state()?.db).await
+}
+
+#[server(prefix = "/api", endpoint = "admin/create_stage")]
+pub async fn create_stage(label: String) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::stages};
+    let me = auth::require_role(Role::Admin)?;
+    stages::create(&auth::state()?.db, me.user.id, &label)
+        .await
+        .map_err(|e| e.with_values([("label", label.clone())]))?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "admin/rename_stage")]
+pub async fn rename_stage(id: i32, label: String) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::stages};
+    let me = auth::require_role(Role::Admin)?;
+    stages::rename(&auth::state()?.db, me.user.id, id, &label)
+        .await
+        .map_err(|e| e.with_values([("stage_id", id.to_string()), ("label", label.clone())]))
+}
+
+/// `direction` is `up` (earlier in the lifecycle) or `down`.
+#[server(prefix = "/api", endpoint = "admin/move_stage")]
+pub async fn move_stage(id: i32, direction: String) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::stages};
+    let me = auth::require_role(Role::Admin)?;
+    stages::shift(&auth::state()?.db, me.user.id, id, direction == "up").await
+}
+
+#[server(prefix = "/api", endpoint = "admin/remove_stage")]
+pub async fn remove_stage(id: i32) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::stages};
+    let me = auth::require_role(Role::Admin)?;
+    stages::remove(&auth::state()?.db, me.user.id, id)
+        .await
+        .map_err(|e| e.with_values([("stage_id", id.to_string())]))
+}

@@ -51,28 +51,17 @@ pub fn Field(
     #[prop(optional)] maxlength: Option<u32>,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] autofocus: bool,
+    /// The id of a `<datalist>` of suggestions.
+    #[prop(optional)]
+    list: Option<&'static str>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let described = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if error.with(Option::is_some) {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described = described_by(&id, hint.is_some(), error);
+    let (hint_view, error_view) = field_notes(&id, hint, error);
     view! {
         <div class="field" class:has-error=move || error.with(Option::is_some)>
             <label for=id.clone()>{label}</label>
-            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
+            {hint_view}
             <input
                 id=id
                 name=name
@@ -83,12 +72,11 @@ pub fn Field(
                 minlength=minlength
                 maxlength=maxlength
                 autofocus=autofocus
+                list=list
                 aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
                 aria-describedby=described
             />
-            {move || error.get().map(|message| view! {
-                <p class="field-error" id=error_id.clone()>{message}</p>
-            })}
+            {error_view}
         </div>
     }
 }
@@ -105,5 +93,105 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
             };
             view! { <div class="alert alert-error" role="alert">{message}</div> }
         })
+    }
+}
+
+/// The `aria-describedby` ids of a field: its hint (if any) and its error (while shown).
+fn described_by(
+    id: &str,
+    has_hint: bool,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Send + Sync + 'static + use<> {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    move || {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(hint_id.clone());
+        }
+        if error.with(Option::is_some) {
+            ids.push(error_id.clone());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// The hint above and the error below a field.
+fn field_notes(
+    id: &str,
+    hint: Option<&'static str>,
+    error: Signal<Option<String>>,
+) -> (impl IntoView + use<>, impl IntoView + use<>) {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    (
+        hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> }),
+        move || {
+            error
+                .get()
+                .map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })
+        },
+    )
+}
+
+/// A labelled select of `choices`, with its error below it.
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    choices: Vec<crate::model::crm::Choice>,
+    #[prop(into)] value: Signal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    /// A first option with an empty value, e.g. "Choose…".
+    #[prop(optional)]
+    placeholder: Option<&'static str>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let described = described_by(&id, hint.is_some(), error);
+    let (hint_view, error_view) = field_notes(&id, hint, error);
+    view! {
+        <div class="field" class:has-error=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            {hint_view}
+            <select id=id name=name
+                aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                aria-describedby=described>
+                {placeholder.map(|p| view! { <option value="" selected=move || value.with(String::is_empty)>{p}</option> })}
+                {choices.into_iter().map(|c| {
+                    let v = c.value.clone();
+                    view! { <option value=c.value selected=move || value.with(|x| *x == v)>{c.label}</option> }
+                }).collect_view()}
+            </select>
+            {error_view}
+        </div>
+    }
+}
+
+/// A labelled multi-line text field, with its error below it.
+#[component]
+pub fn TextAreaField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] value: Signal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(default = 3)] rows: u32,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let described = described_by(&id, hint.is_some(), error);
+    let (hint_view, error_view) = field_notes(&id, hint, error);
+    view! {
+        <div class="field" class:has-error=move || error.with(Option::is_some)>
+            <label for=id.clone()>{label}</label>
+            {hint_view}
+            <textarea id=id name=name rows=rows required=required maxlength=maxlength
+                aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
+                aria-describedby=described
+                prop:value=move || value.get()>{move || value.get_untracked()}</textarea>
+            {error_view}
+        </div>
     }
 }

@@ -25,7 +25,7 @@ pub fn TopBar() -> impl IntoView {
                             view! {
                                 <nav class="mainnav" aria-label="Main">
                                     {nav_links(user.role).into_iter().map(|(href, label)| view! {
-                                        <A href=href exact=true>{label}</A>
+                                        <A href=href exact={href == "/"}>{label}</A>
                                     }).collect_view()}
                                 </nav>
                                 <div class="usermenu">
@@ -51,11 +51,12 @@ pub fn TopBar() -> impl IntoView {
 
 /// The main navigation for a role.
 pub fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut links = vec![("/", "My day")];
+    let mut links = vec![("/", "My day"), ("/customers", "Customers")];
     if role.at_least(Role::Admin) {
         links.extend([
             ("/admin/users", "Users"),
             ("/admin/teams", "Teams"),
+            ("/admin/stages", "Stages"),
             ("/admin/mailbox", "Mailbox"),
             ("/admin/audit", "Audit log"),
         ]);

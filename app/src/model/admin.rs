@@ -67,3 +67,12 @@ pub struct AuditPage {
     pub page: u64,
     pub has_more: bool,
 }
+
+/// A lifecycle stage on the admin page, with how many customers are in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageView {
+    pub id: i32,
+    pub key: String,
+    pub label: String,
+    pub customers: u64,
+}

@@ -2,4 +2,5 @@
 //! converted into these on the server, so hashes and tokens cannot leak.
 
 pub mod admin;
+pub mod crm;
 pub mod user;

@@ -1,5 +1,6 @@
 //! "My day": the home page. It fills up as features arrive (follow-ups, steps, approvals).
 
+use crate::api::crm::my_day;
 use crate::model::user::{Role, UserView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,6 +15,7 @@ pub fn HomePage() -> impl IntoView {
         .unwrap_or("there")
         .to_string();
     let is_admin = user.role.at_least(Role::Admin);
+    let due = Resource::new(|| (), |_| my_day());
     view! {
         <Title text="My day"/>
         <header class="page-header">
@@ -21,8 +23,28 @@ pub fn HomePage() -> impl IntoView {
             <p class="lede">"Your day in Rapport: what is due, what is waiting for you, and what slipped."</p>
         </header>
         <section class="panel" aria-labelledby="today-title">
-            <h2 id="today-title">"Today"</h2>
-            <p class="empty">"Nothing is due today. Follow-ups, checklist steps and approvals assigned to you will appear here."</p>
+            <h2 id="today-title">"Follow-ups due today and overdue"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match due.await {
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="empty">"Nothing is due today. Follow-ups assigned to you appear here, overdue ones first."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="due-list">
+                                {list.into_iter().map(|f| view! {
+                                    <li class:overdue=f.overdue>
+                                        <a class="row-title" href=format!("/customers/{}", f.customer_id)>{f.customer_name.clone()}</a>
+                                        {f.overdue.then(|| view! { <span class="status status-bad">"Overdue"</span> })}
+                                        <span class="muted block">{f.due.clone()}{(!f.note.is_empty()).then(|| format!(" · {}", f.note))}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
         {is_admin.then(|| view! {
             <section class="panel" aria-labelledby="admin-title">

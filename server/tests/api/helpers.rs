@@ -5,6 +5,9 @@ use app::server::state::AppState;
 use app::server::testing::{Backend, TestDb};
 use std::sync::Arc;
 
+/// The password of users made by `create_member_of`.
+pub const PASSWORD: &str = "harbor-lilac-5501";
+
 pub struct TestApp {
     pub base: String,
     pub state: AppState,
@@ -131,6 +134,72 @@ impl TestApp {
         .await
         .unwrap()
         .id
+    }
+
+    /// Creates a user in `team` with `timezone` and the shared test password `PASSWORD`.
+    pub async fn create_member_of(
+        &self,
+        email: &str,
+        role: app::model::user::Role,
+        team: Option<i32>,
+        timezone: &str,
+    ) -> i32 {
+        app::server::services::users::create(
+            &self.state.db,
+            app::server::services::users::NewUser {
+                name: email.split('@').next().unwrap_or("someone"),
+                email,
+                password: Some(PASSWORD),
+                role,
+                team_id: team,
+                timezone,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// Creates a team directly through the service and returns its id.
+    pub async fn create_team(&self, name: &str) -> i32 {
+        use sea_orm::{ActiveModelTrait, Set};
+        app::server::entities::team::ActiveModel {
+            name: Set(name.to_string()),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.state.db)
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// Calls a server function and decodes its JSON answer, failing the test on an error status.
+    pub async fn ok<T: serde::de::DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> T {
+        let res = self.call(client, endpoint, form).await;
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        assert!(status.is_success(), "{endpoint} answered {status}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{endpoint}: {e}: {body}"))
+    }
+
+    /// Calls a server function that must fail, and returns its status and error.
+    pub async fn err(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, app::error::AppError) {
+        let res = self.call(client, endpoint, form).await;
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert!(status >= 400, "{endpoint} unexpectedly answered {status}: {body}");
+        (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{endpoint}: {e}: {body}")))
     }
 
     /// A fresh client signed in as `email`.

@@ -2,5 +2,6 @@
 
 pub mod audit;
 pub mod mailbox;
+pub mod stages;
 pub mod teams;
 pub mod users;

@@ -4,6 +4,14 @@
 pub mod activity_event;
 pub mod app_user;
 pub mod audit_log;
+pub mod contact;
+pub mod custom_field;
+pub mod custom_value;
+pub mod customer;
+pub mod customer_tag;
+pub mod follow_up;
+pub mod interaction;
+pub mod lifecycle_stage;
 pub mod one_time_token;
 pub mod outbox_message;
 pub mod session;

@@ -1,13 +1,20 @@
 //! Business rules. Each service function takes a connection or transaction and returns
 //! `AppResult`; server functions and HTTP handlers only check access and call these.
 
+pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod customers;
+pub mod follow_ups;
 pub mod demo;
+pub mod export;
 pub mod outbox;
 pub mod passwords;
 pub mod sessions;
+pub mod stages;
 pub mod teams;
+pub mod timeline;
+pub mod times;
 pub mod users;
 
 /// Current time, truncated to microseconds so that SQLite and PostgreSQL store and return the

@@ -1,0 +1,278 @@
+//! Customer, interaction and follow-up server functions, under `/api/crm/`. Each loads the
+//! caller as an `Actor`; the services check access per customer.
+
+use crate::error::AppError;
+use crate::model::crm::{
+    CustomerDetail, CustomerFormOptions, CustomerList, CustomerQuery, FollowUpView,
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+async fn actor() -> Result<(crate::server::state::AppState, crate::server::services::access::Actor), AppError> {
+    use crate::server::{auth, services::access::Actor};
+    let me = auth::require_user()?;
+    let state = auth::state()?;
+    let actor = Actor::load(&state.db, &me.user).await?;
+    Ok((state, actor))
+}
+
+#[server(prefix = "/api", endpoint = "crm/list_customers")]
+pub async fn list_customers(#[server(default)] query: CustomerQuery) -> Result<CustomerList, AppError> {
+    use crate::server::services::customers;
+    let (state, actor) = actor().await?;
+    customers::list(&state.db, &actor, &query).await
+}
+
+/// What the new or edit form offers; with `id`, the customer's stored values too.
+#[server(prefix = "/api", endpoint = "crm/load_customer_form")]
+pub async fn load_customer_form(id: Option<i32>) -> Result<CustomerFormOptions, AppError> {
+    use crate::server::services::{access, customers};
+    let (state, actor) = actor().await?;
+    let current = match id {
+        Some(id) => {
+            let c = access::editable_customer(&state.db, &actor, id).await?;
+            Some(customers::form_of(&state.db, &c).await?)
+        }
+        None => None,
+    };
+    Ok(CustomerFormOptions {
+        stages: customers::stage_choices(&state.db).await?,
+        owners: customers::owner_choices(&state.db, &actor).await?,
+        tags: customers::tags_in_use(&state.db, &actor).await?,
+        current,
+        me: actor.id,
+    })
+}
+
+/// Creates a customer, then opens it. `different` is the "this is a different customer" box
+/// that lets a near-identical name through.
+#[server(prefix = "/api", endpoint = "crm/create_customer")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_customer(
+    kind: String,
+    name: String,
+    email: String,
+    phone: String,
+    stage: String,
+    owner_id: String,
+    tags: String,
+    notes: String,
+    different: Option<String>,
+) -> Result<i32, AppError> {
+    use crate::server::services::customers;
+    let (state, actor) = actor().await?;
+    let form = crate::model::crm::CustomerForm {
+        kind,
+        name,
+        email,
+        phone,
+        stage,
+        owner_id,
+        tags,
+        notes,
+    };
+    let created = customers::create(&state.db, &actor, &form, different.is_some())
+        .await
+        .map_err(|e| e.with_values(form.values()))?;
+    leptos_axum::redirect(&format!("/customers/{}", created.id));
+    Ok(created.id)
+}
+
+#[server(prefix = "/api", endpoint = "crm/update_customer")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_customer(
+    id: i32,
+    kind: String,
+    name: String,
+    email: String,
+    phone: String,
+    stage: String,
+    owner_id: String,
+    tags: String,
+    notes: String,
+    different: Option<String>,
+) -> Result<i32, AppError> {
+    use crate::server::services::customers;
+    let (state, actor) = actor().await?;
+    let form = crate::model::crm::CustomerForm {
+        kind,
+        name,
+        email,
+        phone,
+        stage,
+        owner_id,
+        tags,
+        notes,
+    };
+    customers::update(&state.db, &actor, id, &form, different.is_some())
+        .await
+        .map_err(|e| e.with_values(form.values()))?;
+    leptos_axum::redirect(&format!("/customers/{id}"));
+    Ok(id)
+}
+
+#[server(prefix = "/api", endpoint = "crm/get_customer")]
+pub async fn get_customer(id: i32) -> Result<CustomerDetail, AppError> {
+    use crate::server::services::timeline;
+    let (state, actor) = actor().await?;
+    timeline::detail(&state.db, &actor, id).await
+}
+
+#[server(prefix = "/api", endpoint = "crm/log_interaction")]
+pub async fn log_interaction(
+    customer_id: i32,
+    kind: String,
+    occurred_at: String,
+    summary: String,
+    outcome: String,
+) -> Result<(), AppError> {
+    use crate::server::services::timeline;
+    let (state, actor) = actor().await?;
+    timeline::log_interaction(
+        &state.db,
+        &actor,
+        &timeline::NewInteraction {
+            customer_id,
+            kind: &kind,
+            occurred_at: &occurred_at,
+            summary: &summary,
+            outcome: &outcome,
+        },
+    )
+    .await
+    .map_err(|e| {
+        e.with_values([
+            ("kind", kind.clone()),
+            ("occurred_at", occurred_at.clone()),
+            ("summary", summary.clone()),
+            ("outcome", outcome.clone()),
+        ])
+    })?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "crm/add_follow_up")]
+pub async fn add_follow_up(
+    customer_id: i32,
+    assignee_id: String,
+    due: String,
+    note: String,
+) -> Result<(), AppError> {
+    use crate::server::services::follow_ups;
+    let (state, actor) = actor().await?;
+    follow_ups::create(
+        &state.db,
+        &actor,
+        customer_id,
+        &follow_ups::NewFollowUp {
+            assignee_id: &assignee_id,
+            due: &due,
+            note: &note,
+        },
+    )
+    .await
+    .map_err(|e| {
+        e.with_values([
+            ("assignee_id", assignee_id.clone()),
+            ("due", due.clone()),
+            ("note", note.clone()),
+        ])
+    })?;
+    Ok(())
+}
+
+/// Marks a follow-up done; when `next_due` is filled, schedules the next one in the same step.
+#[server(prefix = "/api", endpoint = "crm/complete_follow_up")]
+pub async fn complete_follow_up(
+    id: i32,
+    next_due: Option<String>,
+    next_note: Option<String>,
+    next_assignee_id: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::services::follow_ups;
+    let (state, actor) = actor().await?;
+    let due = next_due.unwrap_or_default();
+    let note = next_note.unwrap_or_default();
+    let assignee = next_assignee_id.unwrap_or_default();
+    let next = (!due.trim().is_empty()).then(|| follow_ups::NewFollowUp {
+        assignee_id: &assignee,
+        due: &due,
+        note: &note,
+    });
+    follow_ups::complete(&state.db, &actor, id, next)
+        .await
+        .map_err(|e| {
+            let rename = |f: &str| format!("next_{f}");
+            match e {
+                AppError::Validation { message, fields, .. } => AppError::Validation {
+                    message,
+                    fields: fields.into_iter().map(|(k, v)| (rename(&k), v)).collect(),
+                    values: Default::default(),
+                },
+                other => other,
+            }
+            .with_values([
+                ("follow_up_id", id.to_string()),
+                ("next_due", due.clone()),
+                ("next_note", note.clone()),
+                ("next_assignee_id", assignee.clone()),
+            ])
+        })
+}
+
+#[server(prefix = "/api", endpoint = "crm/reschedule_follow_up")]
+pub async fn reschedule_follow_up(id: i32, due: String) -> Result<(), AppError> {
+    use crate::server::services::follow_ups;
+    let (state, actor) = actor().await?;
+    follow_ups::reschedule(&state.db, &actor, id, &due)
+        .await
+        .map_err(|e| e.with_values([("follow_up_id", id.to_string()), ("due", due.clone())]))
+}
+
+#[server(prefix = "/api", endpoint = "crm/cancel_follow_up")]
+pub async fn cancel_follow_up(id: i32) -> Result<(), AppError> {
+    use crate::server::services::follow_ups;
+    let (state, actor) = actor().await?;
+    follow_ups::cancel(&state.db, &actor, id).await
+}
+
+/// My open follow-ups due today or overdue, oldest first.
+#[server(prefix = "/api", endpoint = "crm/my_day")]
+pub async fn my_day() -> Result<Vec<FollowUpView>, AppError> {
+    use crate::server::services::follow_ups;
+    let (state, actor) = actor().await?;
+    follow_ups::my_day(&state.db, &actor).await
+}
+
+#[server(prefix = "/api", endpoint = "crm/add_contact")]
+pub async fn add_contact(
+    customer_id: i32,
+    name: String,
+    title: String,
+    email: String,
+    phone: String,
+) -> Result<(), AppError> {
+    use crate::server::services::timeline;
+    let (state, actor) = actor().await?;
+    timeline::add_contact(
+        &state.db,
+        &actor,
+        customer_id,
+        &timeline::NewContact {
+            name: &name,
+            title: &title,
+            email: &email,
+            phone: &phone,
+        },
+    )
+    .await
+    .map_err(|e| {
+        e.with_values([
+            ("name", name.clone()),
+            ("title", title.clone()),
+            ("email", email.clone()),
+            ("phone", phone.clone()),
+        ])
+    })?;
+    Ok(())
+}

@@ -1,0 +1,277 @@
+//! Customers, interactions and follow-ups as the browser sees them.
+
+use serde::{Deserialize, Serialize};
+
+/// The filters, sort and page of the customer list: exactly what its URL holds, so a filtered
+/// list can be bookmarked and shared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerQuery {
+    /// Matches name, email, phone or tag.
+    #[serde(default)]
+    pub q: String,
+    /// A user id, or `me`.
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub team: String,
+    /// A lifecycle stage key.
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub tag: String,
+    /// Only customers with an overdue open follow-up.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Only customers whose required data is missing or stale.
+    #[serde(default)]
+    pub incomplete: bool,
+    /// `name`, `follow_up`, `interaction` or `quality`; a leading `-` sorts descending.
+    #[serde(default)]
+    pub sort: String,
+    /// 1-based.
+    #[serde(default)]
+    pub page: u64,
+}
+
+impl CustomerQuery {
+    /// Reads the query from URL parameters (unknown or malformed ones are ignored).
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        let flag = |k: &str| get(k).is_some_and(|v| v == "1" || v == "true" || v == "on");
+        CustomerQuery {
+            q: get("q").unwrap_or_default(),
+            owner: get("owner").unwrap_or_default(),
+            team: get("team").unwrap_or_default(),
+            stage: get("stage").unwrap_or_default(),
+            tag: get("tag").unwrap_or_default(),
+            overdue: flag("overdue"),
+            incomplete: flag("incomplete"),
+            sort: get("sort").unwrap_or_default(),
+            page: get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
+        }
+    }
+
+    /// The URL query string for this query, leaving defaults out; `page` overrides the page.
+    pub fn to_query_string(&self, page: u64) -> String {
+        let mut parts: Vec<(&str, String)> = Vec::new();
+        for (key, value) in [
+            ("q", &self.q),
+            ("owner", &self.owner),
+            ("team", &self.team),
+            ("stage", &self.stage),
+            ("tag", &self.tag),
+            ("sort", &self.sort),
+        ] {
+            if !value.trim().is_empty() {
+                parts.push((key, value.trim().to_string()));
+            }
+        }
+        if self.overdue {
+            parts.push(("overdue", "1".into()));
+        }
+        if self.incomplete {
+            parts.push(("incomplete", "1".into()));
+        }
+        if page > 1 {
+            parts.push(("page", page.to_string()));
+        }
+        parts
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// Percent-encodes a query-string value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// A choice in a filter or form select.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// One row of the customer list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: i32,
+    pub name: String,
+    pub kind: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub owner: String,
+    pub team: Option<String>,
+    pub stage: String,
+    pub tags: Vec<String>,
+    pub quality: i32,
+    /// In the viewer's timezone, for display.
+    pub last_interaction: Option<String>,
+    pub next_follow_up: Option<String>,
+    pub follow_up_overdue: bool,
+}
+
+/// A page of the customer list, with what its filters offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerList {
+    pub rows: Vec<CustomerRow>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub stages: Vec<Choice>,
+    pub owners: Vec<Choice>,
+    pub teams: Vec<Choice>,
+}
+
+impl CustomerList {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page).max(1)
+    }
+}
+
+/// What the customer form edits. Strings as typed, so that a rejected form comes back intact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerForm {
+    pub kind: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    /// A lifecycle stage key.
+    pub stage: String,
+    /// A user id; empty means "me".
+    pub owner_id: String,
+    /// Comma-separated.
+    pub tags: String,
+    pub notes: String,
+}
+
+impl CustomerForm {
+    /// The form's fields as (name, value) pairs, to carry back in a validation error.
+    pub fn values(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("kind", self.kind.clone()),
+            ("name", self.name.clone()),
+            ("email", self.email.clone()),
+            ("phone", self.phone.clone()),
+            ("stage", self.stage.clone()),
+            ("owner_id", self.owner_id.clone()),
+            ("tags", self.tags.clone()),
+            ("notes", self.notes.clone()),
+        ]
+    }
+}
+
+/// What the customer form offers: stages, possible owners, tags in use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerFormOptions {
+    pub stages: Vec<Choice>,
+    pub owners: Vec<Choice>,
+    pub tags: Vec<String>,
+    /// The form as stored, when editing.
+    pub current: Option<CustomerForm>,
+    pub me: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub id: i32,
+    pub name: String,
+    pub title: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InteractionView {
+    pub id: i32,
+    pub kind: String,
+    pub occurred_at: String,
+    pub author: Option<String>,
+    pub summary: String,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpView {
+    pub id: i32,
+    pub customer_id: i32,
+    pub customer_name: String,
+    pub assignee_id: i32,
+    pub assignee: String,
+    /// In the viewer's timezone, for display, and as a `datetime-local` value for forms.
+    pub due: String,
+    pub due_input: String,
+    pub note: String,
+    pub status: String,
+    pub overdue: bool,
+    pub completed: Option<String>,
+    /// Whether the viewer may complete, reschedule or cancel it.
+    pub can_act: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub at: String,
+    pub actor: Option<String>,
+    pub action: String,
+    /// (field, before, after)
+    pub changes: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerDetail {
+    pub id: i32,
+    pub kind: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub notes: String,
+    pub owner: String,
+    pub team: Option<String>,
+    pub stage: String,
+    pub tags: Vec<String>,
+    pub quality: i32,
+    pub can_edit: bool,
+    pub contacts: Vec<ContactView>,
+    pub interactions: Vec<InteractionView>,
+    pub open_follow_ups: Vec<FollowUpView>,
+    pub past_follow_ups: Vec<FollowUpView>,
+    pub history: Vec<ChangeView>,
+    /// Who a new follow-up can be assigned to.
+    pub assignees: Vec<Choice>,
+    pub me: i32,
+    /// "now" in the viewer's timezone as a `datetime-local` value, the default time of a new
+    /// interaction.
+    pub now_input: String,
+    pub timezone: String,
+}
+
+pub const INTERACTION_KINDS: [(&str, &str); 4] = [
+    ("call", "Call"),
+    ("meeting", "Meeting"),
+    ("email", "Email"),
+    ("note", "Note"),
+];
+
+pub const CUSTOMER_KINDS: [(&str, &str); 2] =
+    [("organisation", "Organisation"), ("person", "Person")];
+
+pub fn label_of(table: &[(&'static str, &'static str)], key: &str) -> String {
+    table
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, l)| l.to_string())
+        .unwrap_or_else(|| key.to_string())
+}

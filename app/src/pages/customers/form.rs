@@ -1,0 +1,157 @@
+//! Creating and editing a customer. The browser checks what HTML can; the server checks all
+//! of it, flags a duplicate email or a near-identical name with a link to the other customer,
+//! and sends the form back with the user's input kept.
+
+use crate::api::crm::{CreateCustomer, UpdateCustomer, load_customer_form};
+use crate::components::form::{
+    Field, FormError, SelectField, TextAreaField, action_error, field_error, kept_value,
+};
+use crate::error::AppError;
+use crate::model::crm::{CUSTOMER_KINDS, Choice, CustomerForm, CustomerFormOptions};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// The fields of the customer form, filled from `initial` or from what the user typed.
+#[component]
+fn CustomerFields(options: CustomerFormOptions, error: Signal<Option<AppError>>) -> impl IntoView {
+    let initial = options.current.clone().unwrap_or_else(|| CustomerForm {
+        kind: "organisation".into(),
+        stage: options
+            .stages
+            .first()
+            .map(|s| s.value.clone())
+            .unwrap_or_default(),
+        owner_id: options.me.to_string(),
+        ..Default::default()
+    });
+    let value = move |field: &'static str, init: &str| kept_value(error, field, init.to_string());
+    let duplicate = Signal::derive(move || {
+        error.with(|e| {
+            e.as_ref().and_then(|e| {
+                Some((e.value("duplicate_id")?, e.value("duplicate_name")?))
+            })
+        })
+    });
+    let similar_name = Signal::derive(move || error.with(|e| e.as_ref().is_some_and(|e| e.field_error("name").is_some() && e.value("duplicate_id").is_some())));
+    let kinds: Vec<Choice> = CUSTOMER_KINDS
+        .iter()
+        .map(|(v, l)| Choice {
+            value: v.to_string(),
+            label: l.to_string(),
+        })
+        .collect();
+    view! {
+        <FormError error=error/>
+        {move || duplicate.get().map(|(id, name)| view! {
+            <p class="alert alert-warn">
+                "Possible duplicate: "
+                <a href=format!("/customers/{id}")>{format!("open {name}")}</a>
+                " to check before saving."
+            </p>
+        })}
+        <div class="form-grid">
+            <SelectField label="Kind" name="kind" choices=kinds
+                value=value("kind", &initial.kind) error=field_error(error, "kind")/>
+            <Field label="Name" name="name" required=true maxlength=200 autofocus=true
+                value=value("name", &initial.name) error=field_error(error, "name")/>
+            {move || similar_name.get().then(|| view! {
+                <label class="check wide">
+                    <input type="checkbox" name="different" value="1"/>
+                    " This is a different customer: save anyway"
+                </label>
+            })}
+            <Field label="Email" name="email" kind="email" maxlength=254 autocomplete="off"
+                value=value("email", &initial.email) error=field_error(error, "email")/>
+            <Field label="Phone" name="phone" kind="tel" maxlength=32 autocomplete="off"
+                value=value("phone", &initial.phone) error=field_error(error, "phone")/>
+            <SelectField label="Lifecycle stage" name="stage" choices=options.stages.clone()
+                value=value("stage", &initial.stage) error=field_error(error, "stage")/>
+            <SelectField label="Owner" name="owner_id" choices=options.owners.clone()
+                hint="The owner keeps the record current; the customer belongs to the owner's team."
+                value=value("owner_id", &initial.owner_id) error=field_error(error, "owner_id")/>
+            <Field label="Tags" name="tags" maxlength=900 list="tag-options"
+                hint="Separate tags with commas, e.g. vip, referral."
+                value=value("tags", &initial.tags) error=field_error(error, "tags")/>
+        </div>
+        <datalist id="tag-options">
+            {options.tags.into_iter().map(|t| view! { <option value=t/> }).collect_view()}
+        </datalist>
+        <TextAreaField label="Notes" name="notes" maxlength=5000 rows=4
+            value=value("notes", &initial.notes) error=field_error(error, "notes")/>
+    }
+}
+
+#[component]
+pub fn NewCustomerPage() -> impl IntoView {
+    let create = ServerAction::<CreateCustomer>::new();
+    let error = action_error(create);
+    let options = Resource::new(|| (), |_| load_customer_form(None));
+    view! {
+        <Title text="New customer"/>
+        <header class="page-header">
+            <p class="breadcrumb"><a href="/customers">"Customers"</a></p>
+            <h1>"New customer"</h1>
+        </header>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match options.await {
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Ok(options) => view! {
+                        <ActionForm action=create attr:class="panel">
+                            <CustomerFields options=options error=error/>
+                            <div class="form-actions">
+                                <button type="submit" class="button button-primary">"Create customer"</button>
+                                <a class="button button-quiet" href="/customers">"Cancel"</a>
+                            </div>
+                        </ActionForm>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn EditCustomerPage() -> impl IntoView {
+    let update = ServerAction::<UpdateCustomer>::new();
+    let error = action_error(update);
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i32>().ok())));
+    let options = Resource::new(move || id.get(), |id| async move {
+        match id {
+            Some(id) => load_customer_form(Some(id)).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Title text="Edit customer"/>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match (options.await, id.get_untracked()) {
+                    (Ok(options), Some(id)) => {
+                        let name = options.current.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+                        view! {
+                            <header class="page-header">
+                                <p class="breadcrumb"><a href="/customers">"Customers"</a>" / "<a href=format!("/customers/{id}")>{name.clone()}</a></p>
+                                <h1>"Edit " {name}</h1>
+                            </header>
+                            <ActionForm action=update attr:class="panel">
+                                <input type="hidden" name="id" value=id.to_string()/>
+                                <CustomerFields options=options error=error/>
+                                <div class="form-actions">
+                                    <button type="submit" class="button button-primary">"Save changes"</button>
+                                    <a class="button button-quiet" href=format!("/customers/{id}")>"Cancel"</a>
+                                </div>
+                            </ActionForm>
+                        }.into_any()
+                    }
+                    (Err(AppError::Forbidden), _) => view! {
+                        <div class="alert alert-error" role="alert">"Only the owner, their team's manager or an admin can edit this customer."</div>
+                    }.into_any(),
+                    _ => view! { <crate::pages::errors::NotFound/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

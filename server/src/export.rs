@@ -1,0 +1,49 @@
+//! `GET /customers/export.csv?<list filters>`: the customer list as filtered on screen, as a
+//! CSV download. Anonymous visitors are sent to sign in.
+
+use app::model::crm::CustomerQuery;
+use app::server::auth::CurrentUser;
+use app::server::services::{access::Actor, export};
+use app::server::state::AppState;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use http::{StatusCode, header};
+use std::collections::HashMap;
+
+pub async fn customers_csv(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(Extension(current)) = user else {
+        return Redirect::to("/signin").into_response();
+    };
+    let query = CustomerQuery::from_params(|k| params.get(k).cloned());
+    let result = async {
+        let actor = Actor::load(&state.db, &current.user).await?;
+        export::customers_csv(&state.db, &actor, &query).await
+    }
+    .await;
+    match result {
+        Ok(csv) => {
+            let file = format!(
+                "attachment; filename=\"customers-{}.csv\"",
+                chrono::Utc::now().format("%Y-%m-%d")
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (header::CONTENT_DISPOSITION, file),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                csv,
+            )
+                .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "customer export failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The export failed; please try again.").into_response()
+        }
+    }
+}
