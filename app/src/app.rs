@@ -99,6 +99,9 @@ fn AppFrame() -> impl IntoView {
                     <Route path=path!("/profile") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::account::ProfilePage/></RequireUser> }/>
                     <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::users::UsersPage/></RequireUser> }/>
                     <Route path=path!("/admin/teams") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::teams::TeamsPage/></RequireUser> }/>
+                    <Route path=path!("/admin/fields") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::fields::FieldsPage/></RequireUser> }/>
+                    <Route path=path!("/admin/fields/new") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::fields::NewFieldPage/></RequireUser> }/>
+                    <Route path=path!("/admin/fields/:id") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::fields::EditFieldPage/></RequireUser> }/>
                     <Route path=path!("/admin/stages") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::stages::StagesPage/></RequireUser> }/>
                     <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::audit::AuditPage/></RequireUser> }/>
                     <Route path=path!("/admin/mailbox") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::mailbox::MailboxPage/></RequireUser> }/>

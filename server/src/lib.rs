@@ -46,6 +46,27 @@ pub fn spawn_outbox_dispatcher(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Recomputes data-quality scores that went stale (values past their freshness window,
+/// changed field definitions), a batch at a time, every 30 seconds.
+pub fn spawn_quality_refresher(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            loop {
+                match app::server::services::customers::refresh_expired_quality(&state.db, 500).await {
+                    Ok(n) if n == 500 => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "data-quality refresh failed; will retry");
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
 /// Options for serving the site outside cargo-leptos (tests): no compiled wasm needed.
 pub fn test_leptos_options() -> LeptosOptions {
     LeptosOptions::builder()

@@ -73,6 +73,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 );
             }
             server::spawn_outbox_dispatcher(state.clone());
+            server::spawn_quality_refresher(state.clone());
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -270,3 +270,97 @@ pub async fn remove_stage(id: i32) -> Result<(), AppError> {
         .await
         .map_err(|e| e.with_values([("stage_id", id.to_string())]))
 }
+
+#[server(prefix = "/api", endpoint = "admin/list_fields")]
+pub async fn list_fields() -> Result<Vec<crate::model::crm::CustomFieldView>, AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::fields};
+    auth::require_role(Role::Admin)?;
+    fields::overview(&auth::state()?.db).await
+}
+
+/// The field definition form as posted (`required` is a checkbox).
+#[cfg(feature = "ssr")]
+#[allow(clippy::too_many_arguments)]
+fn field_form(
+    key: String,
+    label: String,
+    field_type: String,
+    options: String,
+    required: Option<String>,
+    min_value: String,
+    max_value: String,
+    pattern: String,
+    owner_role: String,
+    freshness_days: String,
+) -> crate::model::crm::CustomFieldForm {
+    crate::model::crm::CustomFieldForm {
+        key,
+        label,
+        field_type,
+        options,
+        required: required.is_some(),
+        min_value,
+        max_value,
+        pattern,
+        owner_role,
+        freshness_days,
+    }
+}
+
+#[server(prefix = "/api", endpoint = "admin/create_field")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_field(
+    key: String,
+    label: String,
+    field_type: String,
+    #[server(default)] options: String,
+    required: Option<String>,
+    #[server(default)] min_value: String,
+    #[server(default)] max_value: String,
+    #[server(default)] pattern: String,
+    owner_role: String,
+    #[server(default)] freshness_days: String,
+) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::fields};
+    let me = auth::require_role(Role::Admin)?;
+    let form = field_form(key, label, field_type, options, required, min_value, max_value, pattern, owner_role, freshness_days);
+    fields::create(&auth::state()?.db, me.user.id, &form)
+        .await
+        .map_err(|e| e.with_values(form.values()))?;
+    leptos_axum::redirect("/admin/fields");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "admin/update_field")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_field(
+    id: i32,
+    label: String,
+    #[server(default)] options: String,
+    required: Option<String>,
+    #[server(default)] min_value: String,
+    #[server(default)] max_value: String,
+    #[server(default)] pattern: String,
+    owner_role: String,
+    #[server(default)] freshness_days: String,
+) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::fields};
+    let me = auth::require_role(Role::Admin)?;
+    let form = field_form(String::new(), label, String::new(), options, required, min_value, max_value, pattern, owner_role, freshness_days);
+    fields::update(&auth::state()?.db, me.user.id, id, &form)
+        .await
+        .map_err(|e| e.with_values(form.values()))?;
+    leptos_axum::redirect("/admin/fields");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "admin/set_field_active")]
+pub async fn set_field_active(id: i32, active: bool) -> Result<(), AppError> {
+    use crate::model::user::Role;
+    use crate::server::{auth, services::fields};
+    let me = auth::require_role(Role::Admin)?;
+    fields::set_active(&auth::state()?.db, me.user.id, id, active).await
+}

@@ -40,6 +40,10 @@ pub async fn load_customer_form(id: Option<i32>) -> Result<CustomerFormOptions, 
         owners: customers::owner_choices(&state.db, &actor).await?,
         tags: customers::tags_in_use(&state.db, &actor).await?,
         current,
+        custom_fields: crate::server::services::fields::inputs(
+            &actor,
+            &crate::server::services::fields::active(&state.db).await?,
+        ),
         me: actor.id,
     })
 }
@@ -58,6 +62,7 @@ pub async fn create_customer(
     tags: String,
     notes: String,
     different: Option<String>,
+    custom: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<i32, AppError> {
     use crate::server::services::customers;
     let (state, actor) = actor().await?;
@@ -70,6 +75,7 @@ pub async fn create_customer(
         owner_id,
         tags,
         notes,
+        custom: custom.unwrap_or_default(),
     };
     let created = customers::create(&state.db, &actor, &form, different.is_some())
         .await
@@ -91,6 +97,7 @@ pub async fn update_customer(
     tags: String,
     notes: String,
     different: Option<String>,
+    custom: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<i32, AppError> {
     use crate::server::services::customers;
     let (state, actor) = actor().await?;
@@ -103,6 +110,7 @@ pub async fn update_customer(
         owner_id,
         tags,
         notes,
+        custom: custom.unwrap_or_default(),
     };
     customers::update(&state.db, &actor, id, &form, different.is_some())
         .await
@@ -275,4 +283,14 @@ pub async fn add_contact(
         ])
     })?;
     Ok(())
+}
+
+/// Re-confirms a custom value as still true.
+#[server(prefix = "/api", endpoint = "crm/confirm_value")]
+pub async fn confirm_value(customer_id: i32, field_id: i32) -> Result<(), AppError> {
+    use crate::server::services::fields;
+    let (state, actor) = actor().await?;
+    fields::confirm(&state.db, &actor, customer_id, field_id)
+        .await
+        .map_err(|e| e.with_values([("field_id", field_id.to_string())]))
 }

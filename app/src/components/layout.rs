@@ -57,6 +57,7 @@ pub fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/admin/users", "Users"),
             ("/admin/teams", "Teams"),
             ("/admin/stages", "Stages"),
+            ("/admin/fields", "Fields"),
             ("/admin/mailbox", "Mailbox"),
             ("/admin/audit", "Audit log"),
         ]);

@@ -1,6 +1,7 @@
 //! Customers, interactions and follow-ups as the browser sees them.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The filters, sort and page of the customer list: exactly what its URL holds, so a filtered
 /// list can be bookmarked and shared.
@@ -155,12 +156,15 @@ pub struct CustomerForm {
     /// Comma-separated.
     pub tags: String,
     pub notes: String,
+    /// Custom field values by field key, as typed.
+    #[serde(default)]
+    pub custom: BTreeMap<String, String>,
 }
 
 impl CustomerForm {
     /// The form's fields as (name, value) pairs, to carry back in a validation error.
-    pub fn values(&self) -> Vec<(&'static str, String)> {
-        vec![
+    pub fn values(&self) -> Vec<(String, String)> {
+        [
             ("kind", self.kind.clone()),
             ("name", self.name.clone()),
             ("email", self.email.clone()),
@@ -170,17 +174,113 @@ impl CustomerForm {
             ("tags", self.tags.clone()),
             ("notes", self.notes.clone()),
         ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .chain(self.custom.iter().map(|(k, v)| (custom_name(k), v.clone())))
+        .collect()
     }
 }
 
-/// What the customer form offers: stages, possible owners, tags in use.
+/// The error and kept-value key of custom field `key` (its input is named `custom[key]`).
+pub fn custom_name(key: &str) -> String {
+    format!("cf_{key}")
+}
+
+/// The types a custom field can have.
+pub const FIELD_TYPES: [(&str, &str); 4] = [
+    ("text", "Text"),
+    ("number", "Number"),
+    ("date", "Date"),
+    ("choice", "Choice from a list"),
+];
+
+/// A custom field as the customer form offers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomInput {
+    pub key: String,
+    pub label: String,
+    pub field_type: String,
+    pub options: Vec<String>,
+    pub required: bool,
+    pub min_value: Option<f64>,
+    pub max_value: Option<f64>,
+    /// Whether the viewer's role may change it (its owner role or above).
+    pub editable: bool,
+    /// What the field expects and who keeps it current.
+    pub hint: String,
+}
+
+/// A custom value on the customer page, with its data-quality state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomValueView {
+    pub field_id: i32,
+    pub label: String,
+    pub value: String,
+    pub required: bool,
+    /// `ok`, `stale` (past its freshness window) or `missing`.
+    pub state: String,
+    /// "Confirmed by Nina, Mon 2 Nov 2026" when there is a value.
+    pub confirmed: Option<String>,
+    /// The owner role's label ("Members", "Managers", "Admins") who keep it current.
+    pub owner: String,
+    /// Whether the viewer may confirm or change it.
+    pub can_confirm: bool,
+}
+
+/// The admin's definition of a custom field, as the fields page edits it (strings as typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomFieldForm {
+    pub key: String,
+    pub label: String,
+    pub field_type: String,
+    /// One option per line (choice fields).
+    pub options: String,
+    pub required: bool,
+    pub min_value: String,
+    pub max_value: String,
+    pub pattern: String,
+    pub owner_role: String,
+    /// Days a value stays fresh; empty: never stale.
+    pub freshness_days: String,
+}
+
+impl CustomFieldForm {
+    pub fn values(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("key", self.key.clone()),
+            ("label", self.label.clone()),
+            ("field_type", self.field_type.clone()),
+            ("options", self.options.clone()),
+            ("required", if self.required { "1".into() } else { String::new() }),
+            ("min_value", self.min_value.clone()),
+            ("max_value", self.max_value.clone()),
+            ("pattern", self.pattern.clone()),
+            ("owner_role", self.owner_role.clone()),
+            ("freshness_days", self.freshness_days.clone()),
+        ]
+    }
+}
+
+/// A custom field on the admin page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomFieldView {
+    pub id: i32,
+    pub active: bool,
+    /// How many customers have a value, and how many of those are stale.
+    pub filled: u64,
+    pub stale: u64,
+    pub form: CustomFieldForm,
+}
+
+/// What the customer form offers: stages, possible owners, tags in use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerFormOptions {
     pub stages: Vec<Choice>,
     pub owners: Vec<Choice>,
     pub tags: Vec<String>,
     /// The form as stored, when editing.
     pub current: Option<CustomerForm>,
+    pub custom_fields: Vec<CustomInput>,
     pub me: i32,
 }
 
@@ -244,6 +344,7 @@ pub struct CustomerDetail {
     pub tags: Vec<String>,
     pub quality: i32,
     pub can_edit: bool,
+    pub custom: Vec<CustomValueView>,
     pub contacts: Vec<ContactView>,
     pub interactions: Vec<InteractionView>,
     pub open_follow_ups: Vec<FollowUpView>,

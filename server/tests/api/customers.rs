@@ -68,6 +68,10 @@ async fn create(app: &TestApp, client: &reqwest::Client, name: &str, email: &str
         .await
 }
 
+async fn create_with(app: &TestApp, client: &reqwest::Client, form: &[(&str, &str)]) -> i32 {
+    app.ok(client, "/api/crm/create_customer", form).await
+}
+
 async fn list(app: &TestApp, client: &reqwest::Client, query: &[(&str, &str)]) -> CustomerList {
     let form: Vec<(String, &str)> = query.iter().map(|(k, v)| (format!("query[{k}]"), *v)).collect();
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -432,6 +436,115 @@ async fn admins_add_rename_reorder_and_remove_unused_lifecycle_stages(app: &Test
     assert_eq!(list[0].customers, 1);
 }
 
+async fn custom_fields_are_validated_owned_by_a_role_and_go_stale(app: &TestApp) {
+    use app::server::entities::custom_value;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let w = world(app).await;
+    let define = |fields: Vec<(&'static str, &'static str)>| {
+        let admin = w.admin.clone();
+        async move { app.call(&admin, "/api/admin/create_field", &fields).await }
+    };
+    let base = |key: &'static str, label: &'static str, kind: &'static str| {
+        vec![("key", key), ("label", label), ("field_type", kind), ("owner_role", "member")]
+    };
+
+    // Definitions are checked: every message at once, the typed values kept.
+    let mut bad = base("Revenue Band", "Revenue band", "choice");
+    bad.extend([("options", "Only one"), ("pattern", "[unclosed"), ("freshness_days", "0")]);
+    let res = define(bad).await;
+    assert_eq!(res.status(), 422);
+    let err: app::error::AppError = res.json().await.unwrap();
+    assert!(err.field_error("key").is_some());
+    assert!(err.field_error("options").unwrap().contains("at least two"));
+    assert!(err.field_error("pattern").unwrap().starts_with("This is not a valid pattern"));
+    assert!(err.field_error("freshness_days").is_some());
+    assert_eq!(err.value("options").as_deref(), Some("Only one"));
+
+    let mut account = base("", "Account number", "text");
+    account.extend([("pattern", "[A-Z]{2}-[0-9]{5}"), ("required", "1")]);
+    assert!(define(account).await.status().is_success());
+    let mut band = base("revenue_band", "Revenue band", "choice");
+    band.extend([("options", "Small\nMedium\nLarge"), ("required", "1"), ("freshness_days", "30")]);
+    band[3] = ("owner_role", "manager");
+    assert!(define(band).await.status().is_success());
+    let mut staff = base("staff", "Employees", "number");
+    staff.extend([("min_value", "1"), ("max_value", "100000")]);
+    assert!(define(staff).await.status().is_success());
+    let res = define(base("staff", "Staff again", "number")).await;
+    assert_eq!(res.status(), 422, "keys are unique");
+
+    // A member's form: her fields are checked; the manager's field is not hers to set.
+    let mut form = customer_form("Elm Estates", "elm@example.org", "");
+    form.extend([("custom[account_number]", "12345"), ("custom[staff]", "0"), ("custom[revenue_band]", "Large")]);
+    let (status, err) = app.err(&w.nina, "/api/crm/create_customer", &form).await;
+    assert_eq!(status, 422);
+    assert!(err.field_error("cf_account_number").unwrap().contains("expected form"));
+    assert_eq!(err.field_error("cf_staff").as_deref(), Some("Enter a number from 1 to 100000."));
+    assert!(err.field_error("cf_revenue_band").is_none());
+    assert_eq!(err.value("cf_account_number").as_deref(), Some("12345"));
+    form.retain(|(k, _)| !k.starts_with("custom["));
+    let (_, err) = app.err(&w.nina, "/api/crm/create_customer", &form).await;
+    assert_eq!(err.field_error("cf_account_number").as_deref(), Some("Account number is required."));
+    form.extend([("custom[account_number]", "EL-00042"), ("custom[staff]", "1,200"), ("custom[revenue_band]", "Large")]);
+    let id = create_with(app, &w.nina, &form).await;
+    let d = detail(app, &w.nina, id).await;
+    let state = |d: &CustomerDetail, label: &str| {
+        let v = d.custom.iter().find(|v| v.label == label).unwrap();
+        (v.value.clone(), v.state.clone(), v.can_confirm)
+    };
+    assert_eq!(state(&d, "Account number"), ("EL-00042".into(), "ok".into(), true));
+    assert_eq!(state(&d, "Employees"), ("1200".into(), "ok".into(), true));
+    assert_eq!(state(&d, "Revenue band"), ("".into(), "missing".into(), false));
+    assert_eq!(d.quality, 66, "reachable and account number, of three required items");
+
+    // The manager sets the band; the score is full.
+    let mut edit = form.clone();
+    let id_text = id.to_string();
+    let nina = w.nina_id.to_string();
+    edit.push(("id", &id_text));
+    edit[5] = ("owner_id", &nina);
+    edit.retain(|(k, _)| *k != "custom[revenue_band]");
+    edit.push(("custom[revenue_band]", "medium"));
+    let _: i32 = app.ok(&w.manager, "/api/crm/update_customer", &edit).await;
+    let d = detail(app, &w.manager, id).await;
+    assert_eq!(state(&d, "Revenue band"), ("Medium".into(), "ok".into(), true));
+    assert_eq!(d.quality, 100);
+
+    // Forty days later the band is stale: the score drops until its owner re-confirms it.
+    let band_id = d.custom.iter().find(|v| v.label == "Revenue band").unwrap().field_id;
+    let stored = custom_value::Entity::find_by_id((id, band_id)).one(&app.state.db).await.unwrap().unwrap();
+    let mut old: custom_value::ActiveModel = stored.into();
+    old.confirmed_at = Set(chrono::Utc::now() - chrono::TimeDelta::days(40));
+    old.update(&app.state.db).await.unwrap();
+    app::server::services::customers::refresh_quality(&app.state.db, id).await.unwrap();
+    let d = detail(app, &w.nina, id).await;
+    assert_eq!(state(&d, "Revenue band"), ("Medium".into(), "stale".into(), false));
+    assert_eq!(d.quality, 66);
+    assert_eq!(names(&list(app, &w.nina, &[("incomplete", "true")]).await), vec!["Elm Estates"]);
+    let band_text = band_id.to_string();
+    let confirm = [("customer_id", id_text.as_str()), ("field_id", band_text.as_str())];
+    let (status, _) = app.err(&w.nina, "/api/crm/confirm_value", &confirm).await;
+    assert_eq!(status, 403, "the band is kept current by managers");
+    let _: () = app.ok(&w.manager, "/api/crm/confirm_value", &confirm).await;
+    let d = detail(app, &w.nina, id).await;
+    assert_eq!(state(&d, "Revenue band").1, "ok");
+    assert!(d.custom.iter().any(|v| v.confirmed.as_deref().is_some_and(|c| c.starts_with("Confirmed by mia"))));
+    assert_eq!(d.quality, 100);
+    assert!(d.history.iter().any(|h| h.action.contains("confirm")), "{:?}", d.history);
+    assert!(list(app, &w.nina, &[("incomplete", "true")]).await.rows.is_empty());
+
+    // Retiring the band takes it out of the form and the score (after the refresher runs).
+    let _: () = app.ok(&w.admin, "/api/admin/set_field_active", &[("id", &band_text), ("active", "false")]).await;
+    app::server::services::customers::refresh_expired_quality(&app.state.db, 500).await.unwrap();
+    let d = detail(app, &w.nina, id).await;
+    assert!(d.custom.iter().all(|v| v.label != "Revenue band"));
+    assert_eq!(d.quality, 100);
+    let fields: Vec<app::model::crm::CustomFieldView> = app.ok(&w.admin, "/api/admin/list_fields", &[]).await;
+    let band = fields.iter().find(|f| f.form.key == "revenue_band").unwrap();
+    assert!(!band.active);
+    assert_eq!(band.filled, 1);
+}
+
 on_both_databases!(
     bad_input_comes_back_with_every_message_and_the_input_kept,
     duplicates_are_flagged_with_a_link_to_the_other_customer,
@@ -441,4 +554,5 @@ on_both_databases!(
     edits_are_recorded_field_by_field_in_the_change_history,
     export_is_the_filtered_list_of_what_the_user_may_see_with_formulas_neutralised,
     admins_add_rename_reorder_and_remove_unused_lifecycle_stages,
+    custom_fields_are_validated_owned_by_a_role_and_go_stale,
 );

@@ -2,7 +2,7 @@
 //! the change history, with the short forms frontline staff use every day.
 
 use crate::api::crm::{
-    AddContact, AddFollowUp, CancelFollowUp, CompleteFollowUp, LogInteraction,
+    AddContact, AddFollowUp, CancelFollowUp, CompleteFollowUp, ConfirmValue, LogInteraction,
     RescheduleFollowUp, get_customer,
 };
 use crate::components::form::{
@@ -112,8 +112,46 @@ fn OpenFollowUp(f: FollowUpView, actions: FollowUpActions, assignees: Vec<Choice
     }
 }
 
+/// The admin-defined fields: value, freshness state, and a one-click re-confirmation of a
+/// stale value for whoever keeps it current.
 #[component]
-fn Profile(c: CustomerDetail) -> impl IntoView {
+fn CustomValues(c: CustomerDetail, confirm: ServerAction<ConfirmValue>) -> impl IntoView {
+    let error = action_error(confirm);
+    let customer_id = c.id.to_string();
+    c.custom.into_iter().map(|v| {
+        let field_id = v.field_id.to_string();
+        let my_error = {
+            let field_id = field_id.clone();
+            move || error.get().filter(|e| e.value("field_id").as_deref() == Some(field_id.as_str()) || !matches!(e, AppError::Validation { .. })).map(|e| match e.field_error("field_id") { Some(m) => m, None => e.to_string() })
+        };
+        let confirm_label = format!("Confirm {} is still right", v.label);
+        let state = v.state.clone();
+        let customer_id = customer_id.clone();
+        view! {
+            <dt>{v.label.clone()}{v.required.then_some(view! { <span class="muted">" (required)"</span> })}</dt>
+            <dd>
+                {match state.as_str() {
+                    "missing" => view! { <span class="missing">"Missing"</span> }.into_any(),
+                    _ => view! { <span>{v.value.clone()}</span> }.into_any(),
+                }}
+                {(state == "stale").then(|| view! { " " <span class="status status-warn">"Stale"</span> })}
+                {v.confirmed.clone().map(|t| view! { <span class="muted block">{t}</span> })}
+                {(state == "stale" && v.can_confirm).then(|| view! {
+                    <ActionForm action=confirm attr:class="inline-form">
+                        <input type="hidden" name="customer_id" value=customer_id/>
+                        <input type="hidden" name="field_id" value=field_id/>
+                        <button type="submit" class="button button-small" aria-label=confirm_label>"Still right"</button>
+                    </ActionForm>
+                })}
+                {(state != "ok" && !v.can_confirm).then(|| view! { <span class="muted block">{format!("Kept current by {}.", v.owner.to_lowercase())}</span> })}
+                {move || my_error().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            </dd>
+        }
+    }).collect_view()
+}
+
+#[component]
+fn Profile(c: CustomerDetail, confirm: ServerAction<ConfirmValue>) -> impl IntoView {
     let quality_text = format!("{}%", c.quality);
     view! {
         <section class="panel" aria-labelledby="profile-title">
@@ -129,6 +167,7 @@ fn Profile(c: CustomerDetail) -> impl IntoView {
                 <dd>{if c.tags.is_empty() { view! { <span class="muted">"None"</span> }.into_any() } else {
                     c.tags.iter().map(|t| view! { <a class="tag" href=format!("/customers?tag={}", crate::model::crm::encode(t))>{t.clone()}</a> }).collect_view().into_any()
                 }}</dd>
+                {view! { <CustomValues c=c.clone() confirm=confirm/> }.into_any()}
                 <dt>"Data quality"</dt>
                 <dd>
                     <meter min="0" max="100" value=c.quality.to_string() low="50" high="99" optimum="100" aria-label="Data quality">{quality_text.clone()}</meter>
@@ -342,6 +381,7 @@ pub fn CustomerPage() -> impl IntoView {
     let log = ServerAction::<LogInteraction>::new();
     let add_follow_up = ServerAction::<AddFollowUp>::new();
     let add_contact = ServerAction::<AddContact>::new();
+    let confirm = ServerAction::<ConfirmValue>::new();
     let actions = FollowUpActions {
         complete: ServerAction::<CompleteFollowUp>::new(),
         reschedule: ServerAction::<RescheduleFollowUp>::new(),
@@ -354,6 +394,7 @@ pub fn CustomerPage() -> impl IntoView {
                 log.version().get(),
                 add_follow_up.version().get(),
                 add_contact.version().get(),
+                confirm.version().get(),
                 actions.complete.version().get(),
                 actions.reschedule.version().get(),
                 actions.cancel.version().get(),
@@ -387,7 +428,7 @@ pub fn CustomerPage() -> impl IntoView {
                             </header>
                             <div class="customer-grid">
                                 <div class="customer-side">
-                                    {view! { <Profile c=c.clone()/> }.into_any()}
+                                    {view! { <Profile c=c.clone() confirm=confirm/> }.into_any()}
                                     {view! { <Contacts c=c.clone() add=add_contact/> }.into_any()}
                                 </div>
                                 <div class="customer-main">

@@ -7,7 +7,9 @@ use crate::components::form::{
     Field, FormError, SelectField, TextAreaField, action_error, field_error, kept_value,
 };
 use crate::error::AppError;
-use crate::model::crm::{CUSTOMER_KINDS, Choice, CustomerForm, CustomerFormOptions};
+use crate::model::crm::{
+    CUSTOMER_KINDS, Choice, CustomInput, CustomerForm, CustomerFormOptions, custom_name,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -79,6 +81,84 @@ fn CustomerFields(options: CustomerFormOptions, error: Signal<Option<AppError>>)
         </datalist>
         <TextAreaField label="Notes" name="notes" maxlength=5000 rows=4
             value=value("notes", &initial.notes) error=field_error(error, "notes")/>
+        {(!options.custom_fields.is_empty()).then(|| {
+            let stored = initial.custom.clone();
+            view! {
+                <fieldset class="custom-fields">
+                    <legend>"More details"</legend>
+                    <div class="form-grid">
+                        {options.custom_fields.into_iter().map(|input| {
+                            let initial = stored.get(&input.key).cloned().unwrap_or_default();
+                            view! { <CustomInputField input=input error=error initial=initial/> }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+            }
+        })}
+    }
+}
+
+/// One admin-defined field: the input its type calls for, or its value read-only when the
+/// viewer's role does not keep it.
+#[component]
+fn CustomInputField(input: CustomInput, error: Signal<Option<AppError>>, initial: String) -> impl IntoView {
+    let key = custom_name(&input.key);
+    let id = format!("field-{key}");
+    let name = format!("custom[{}]", input.key);
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    let message = {
+        let key = key.clone();
+        Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.field_error(&key))))
+    };
+    let value = {
+        let key = key.clone();
+        Signal::derive(move || {
+            error
+                .with(|e| e.as_ref().and_then(|e| e.value(&key)))
+                .unwrap_or_else(|| initial.clone())
+        })
+    };
+    let described = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            if message.with(Option::is_some) { format!("{hint_id} {error_id}") } else { hint_id.clone() }
+        }
+    };
+    let invalid = move || if message.with(Option::is_some) { "true" } else { "false" };
+    let label = if input.required && input.editable { format!("{} (required)", input.label) } else { input.label.clone() };
+    let control = if !input.editable {
+        view! { <input id=id.clone() readonly=true value=move || value.get() aria-describedby=described/> }.into_any()
+    } else {
+        match input.field_type.as_str() {
+            "choice" => view! {
+                <select id=id.clone() name=name required=input.required aria-invalid=invalid aria-describedby=described>
+                    <option value="">"—"</option>
+                    {input.options.into_iter().map(|o| {
+                        let selected = { let o = o.clone(); move || value.with(|v| v == &o) };
+                        view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            }.into_any(),
+            kind => {
+                let html_type = match kind { "number" => "number", "date" => "date", _ => "text" };
+                view! {
+                    <input id=id.clone() name=name type=html_type required=input.required
+                        step=(kind == "number").then_some("any")
+                        min=input.min_value.map(|m| m.to_string()) max=input.max_value.map(|m| m.to_string())
+                        maxlength=(kind == "text").then_some("500")
+                        value=move || value.get() aria-invalid=invalid aria-describedby=described/>
+                }.into_any()
+            }
+        }
+    };
+    let hint = if input.editable { input.hint.clone() } else { format!("{} You can see it; they change it.", input.hint) };
+    view! {
+        <div class="field" class:has-error=move || message.with(Option::is_some)>
+            <label for=id>{label}</label>
+            <p class="field-hint" id=hint_id>{hint}</p>
+            {control}
+            {move || message.get().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
+        </div>
     }
 }
 

@@ -54,6 +54,8 @@ pub struct CheckedCustomer {
     pub team_id: Option<i32>,
     pub tags: Vec<String>,
     pub notes: String,
+    /// The custom fields the actor may change, with their checked values.
+    pub custom: Vec<(custom_field::Model, String)>,
 }
 
 pub fn check_phone(phone: &str) -> Option<String> {
@@ -133,6 +135,8 @@ pub async fn check<C: ConnectionTrait>(
             "Choose an owner from the list: yourself or someone in a team you manage.".into(),
         );
     }
+    let defined = super::fields::active(db).await?;
+    let custom = super::fields::check_values(actor, &defined, &form.custom, &mut fields);
     match (stage, owner) {
         (Some(stage), Some(owner)) if fields.is_empty() => Ok(CheckedCustomer {
             kind: kind.to_string(),
@@ -144,6 +148,7 @@ pub async fn check<C: ConnectionTrait>(
             team_id: owner.team_id,
             tags,
             notes: form.notes.trim().to_string(),
+            custom,
         }),
         _ => Err(AppError::invalid(fields)),
     }
@@ -270,7 +275,7 @@ async fn snapshot<C: ConnectionTrait>(
         .await?
         .map(|u| u.name)
         .unwrap_or_default();
-    Ok(BTreeMap::from([
+    let mut snap = BTreeMap::from([
         ("kind".into(), crate::model::crm::label_of(&CUSTOMER_KINDS, &c.kind)),
         ("name".into(), c.name.clone()),
         ("email".into(), c.email.clone().unwrap_or_default()),
@@ -279,7 +284,9 @@ async fn snapshot<C: ConnectionTrait>(
         ("owner".into(), owner),
         ("tags".into(), tags.join(", ")),
         ("notes".into(), c.notes.clone()),
-    ]))
+    ]);
+    snap.extend(super::fields::snapshot(db, c.id).await?);
+    Ok(snap)
 }
 
 /// Only the entries that differ between two snapshots: (before, after).
@@ -337,6 +344,7 @@ pub async fn create<C: sea_orm::TransactionTrait + ConnectionTrait>(
     .await
     .map_err(unique_email)?;
     set_tags(&txn, created.id, &checked.tags).await?;
+    super::fields::save_values(&txn, actor, created.id, &checked.custom).await?;
     let created = refresh_quality(&txn, created.id).await?;
     let after = snapshot(&txn, &created, &checked.tags).await?;
     audit::record(
@@ -387,6 +395,7 @@ pub async fn update<C: sea_orm::TransactionTrait + ConnectionTrait>(
     changed.updated_at = Set(now());
     changed.update(&txn).await.map_err(unique_email)?;
     set_tags(&txn, id, &checked.tags).await?;
+    super::fields::save_values(&txn, actor, id, &checked.custom).await?;
     let updated = refresh_quality(&txn, id).await?;
     let after = snapshot(&txn, &updated, &checked.tags).await?;
     let (b, a) = diff(&before, &after);
@@ -419,10 +428,11 @@ pub async fn form_of<C: ConnectionTrait>(db: &C, c: &customer::Model) -> AppResu
         name: c.name.clone(),
         email: c.email.clone().unwrap_or_default(),
         phone: c.phone.clone().unwrap_or_default(),
-        stage: stage,
+        stage,
         owner_id: c.owner_id.to_string(),
         tags: tags.join(", "),
         notes: c.notes.clone(),
+        custom: super::fields::form_values(db, c.id).await?,
     })
 }
 
@@ -478,12 +488,14 @@ pub async fn refresh_quality<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<c
     Ok(changed.update(db).await?)
 }
 
-/// Recomputes the score of every customer whose data went stale since it was last computed.
-pub async fn refresh_expired_quality<C: ConnectionTrait>(db: &C) -> AppResult<usize> {
+/// Recomputes the score of up to `batch` customers whose data went stale since it was last
+/// computed (or whose field definitions changed). Returns how many it did.
+pub async fn refresh_expired_quality<C: ConnectionTrait>(db: &C, batch: u64) -> AppResult<usize> {
     let due: Vec<i32> = customer::Entity::find()
         .select_only()
         .column(customer::Column::Id)
         .filter(customer::Column::QualityExpiresAt.lte(now()))
+        .limit(batch)
         .into_tuple()
         .all(db)
         .await?;

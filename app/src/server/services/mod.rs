@@ -8,6 +8,7 @@ pub mod customers;
 pub mod follow_ups;
 pub mod demo;
 pub mod export;
+pub mod fields;
 pub mod outbox;
 pub mod passwords;
 pub mod sessions;

@@ -231,6 +231,7 @@ pub async fn detail<C: ConnectionTrait>(
         tags,
         quality: c.quality,
         can_edit: actor.can_edit(&c),
+        custom: super::fields::views(db, actor, &c).await?,
         contacts,
         interactions,
         open_follow_ups: follow_ups::views(db, actor, open).await?,

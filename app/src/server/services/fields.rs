@@ -1,0 +1,706 @@
+//! Custom fields on customers: the admin's definitions (type, validation, owner role,
+//! freshness), the checking and saving of values from the customer form, and the stale-value
+//! confirmation that keeps data current.
+
+use crate::error::{AppError, AppResult};
+use crate::model::crm::{
+    CustomFieldForm, CustomFieldView, CustomInput, CustomValueView, FIELD_TYPES, custom_name,
+};
+use crate::model::user::Role;
+use crate::server::entities::{app_user, custom_field, custom_value, customer};
+use crate::server::services::access::{Actor, editable_customer};
+use crate::server::services::{audit, begin_write, customers, now, times};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
+};
+use std::collections::{BTreeMap, HashMap};
+
+const MAX_TEXT: usize = 500;
+
+/// The active fields in their order.
+pub async fn active<C: ConnectionTrait>(db: &C) -> AppResult<Vec<custom_field::Model>> {
+    Ok(custom_field::Entity::find()
+        .filter(custom_field::Column::Active.eq(true))
+        .order_by_asc(custom_field::Column::Position)
+        .order_by_asc(custom_field::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn options_of(field: &custom_field::Model) -> Vec<String> {
+    field
+        .options
+        .lines()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn owner_role(field: &custom_field::Model) -> Role {
+    Role::parse(&field.owner_role).unwrap_or(Role::Member)
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "Admins",
+        Role::Manager => "Managers",
+        Role::Member => "Members",
+    }
+}
+
+/// Whether `actor` may change or confirm `field`'s values (on customers they may edit).
+pub fn may_edit(actor: &Actor, field: &custom_field::Model) -> bool {
+    actor.role.at_least(owner_role(field))
+}
+
+/// A field's value is stale once its freshness window has passed since it was confirmed.
+pub fn stale_at(field: &custom_field::Model, value: &custom_value::Model) -> Option<DateTime<Utc>> {
+    field
+        .freshness_days
+        .map(|days| value.confirmed_at + TimeDelta::days(i64::from(days)))
+}
+
+fn describe(field: &custom_field::Model) -> String {
+    let mut parts = Vec::new();
+    match field.field_type.as_str() {
+        "number" => match (field.min_value, field.max_value) {
+            (Some(a), Some(b)) => parts.push(format!("A number from {a} to {b}.")),
+            (Some(a), None) => parts.push(format!("A number of at least {a}.")),
+            (None, Some(b)) => parts.push(format!("A number of at most {b}.")),
+            (None, None) => parts.push("A number.".into()),
+        },
+        "date" => parts.push("A date.".into()),
+        _ => {}
+    }
+    if let Some(days) = field.freshness_days {
+        parts.push(format!("Re-confirm every {days} days."));
+    }
+    parts.push(format!("Kept current by {}.", role_label(owner_role(field)).to_lowercase()));
+    parts.join(" ")
+}
+
+/// The custom inputs of the customer form for `actor`.
+pub fn inputs(actor: &Actor, fields: &[custom_field::Model]) -> Vec<CustomInput> {
+    fields
+        .iter()
+        .map(|f| CustomInput {
+            key: f.key.clone(),
+            label: f.label.clone(),
+            field_type: f.field_type.clone(),
+            options: options_of(f),
+            required: f.required,
+            min_value: f.min_value,
+            max_value: f.max_value,
+            editable: may_edit(actor, f),
+            hint: describe(f),
+        })
+        .collect()
+}
+
+/// A value checked against its field: the stored form (trimmed; numbers and dates
+/// normalised), or the message to show next to the input. Empty is allowed here; whether it
+/// may stay empty is the caller's rule.
+pub fn check_value(field: &custom_field::Model, raw: &str) -> Result<String, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    match field.field_type.as_str() {
+        "number" => {
+            let n: f64 = value
+                .replace(',', "")
+                .parse()
+                .ok()
+                .filter(|n: &f64| n.is_finite())
+                .ok_or_else(|| "Enter a number, e.g. 1200 or 12.5.".to_string())?;
+            if field.min_value.is_some_and(|min| n < min) || field.max_value.is_some_and(|max| n > max) {
+                return Err(describe_range(field));
+            }
+            Ok(n.to_string())
+        }
+        "date" => NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .map_err(|_| "Enter a date as YYYY-MM-DD.".to_string()),
+        "choice" => {
+            let options = options_of(field);
+            options
+                .iter()
+                .find(|o| o.eq_ignore_ascii_case(value))
+                .cloned()
+                .ok_or_else(|| format!("Choose one of: {}.", options.join(", ")))
+        }
+        _ => {
+            if value.chars().count() > MAX_TEXT {
+                return Err(format!("Use at most {MAX_TEXT} characters."));
+            }
+            if let Some(pattern) = field.pattern.as_deref().filter(|p| !p.is_empty()) {
+                let matches = compile(pattern).is_ok_and(|re| re.is_match(value));
+                if !matches {
+                    return Err(format!("This does not have the expected form ({pattern})."));
+                }
+            }
+            Ok(value.to_string())
+        }
+    }
+}
+
+fn describe_range(field: &custom_field::Model) -> String {
+    match (field.min_value, field.max_value) {
+        (Some(a), Some(b)) => format!("Enter a number from {a} to {b}."),
+        (Some(a), None) => format!("Enter a number of at least {a}."),
+        (None, Some(b)) => format!("Enter a number of at most {b}."),
+        (None, None) => "Enter a number.".into(),
+    }
+}
+
+/// The whole value must match; patterns are small and bounded.
+fn compile(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .size_limit(64 * 1024)
+        .build()
+}
+
+/// The values of a customer by field id.
+pub async fn values_of<C: ConnectionTrait>(
+    db: &C,
+    customer_id: i32,
+) -> AppResult<HashMap<i32, custom_value::Model>> {
+    Ok(custom_value::Entity::find()
+        .filter(custom_value::Column::CustomerId.eq(customer_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.field_id, v))
+        .collect())
+}
+
+/// Checks the form's custom values: messages go into `errors` under `cf_<key>`. Returns the
+/// fields the actor may change with their checked values (fields they may not change keep
+/// what is stored, whatever the form says).
+pub fn check_values(
+    actor: &Actor,
+    fields: &[custom_field::Model],
+    typed: &BTreeMap<String, String>,
+    errors: &mut BTreeMap<String, String>,
+) -> Vec<(custom_field::Model, String)> {
+    let mut out = Vec::new();
+    for field in fields.iter().filter(|f| may_edit(actor, f)) {
+        let raw = typed.get(&field.key).map(String::as_str).unwrap_or("");
+        match check_value(field, raw) {
+            Ok(v) if v.is_empty() && field.required => {
+                errors.insert(custom_name(&field.key), format!("{} is required.", field.label));
+            }
+            Ok(v) => out.push((field.clone(), v)),
+            Err(message) => {
+                errors.insert(custom_name(&field.key), message);
+            }
+        }
+    }
+    out
+}
+
+/// Stores checked values: a changed value is set and confirmed now by the actor; an
+/// unchanged one keeps its confirmation; an emptied one is removed.
+pub async fn save_values<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    customer_id: i32,
+    checked: &[(custom_field::Model, String)],
+) -> AppResult<()> {
+    let stored = values_of(db, customer_id).await?;
+    let at = now();
+    for (field, value) in checked {
+        match stored.get(&field.id) {
+            Some(old) if &old.value == value => {}
+            Some(_) if value.is_empty() => {
+                custom_value::Entity::delete_by_id((customer_id, field.id))
+                    .exec(db)
+                    .await?;
+            }
+            None if value.is_empty() => {}
+            Some(old) => {
+                let mut changed: custom_value::ActiveModel = old.clone().into();
+                changed.value = Set(value.clone());
+                changed.updated_at = Set(at);
+                changed.updated_by = Set(Some(actor.id));
+                changed.confirmed_at = Set(at);
+                changed.confirmed_by = Set(Some(actor.id));
+                changed.update(db).await?;
+            }
+            None => {
+                custom_value::ActiveModel {
+                    customer_id: Set(customer_id),
+                    field_id: Set(field.id),
+                    value: Set(value.clone()),
+                    updated_at: Set(at),
+                    updated_by: Set(Some(actor.id)),
+                    confirmed_at: Set(at),
+                    confirmed_by: Set(Some(actor.id)),
+                }
+                .insert(db)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The stored values as the form shows them (key to value).
+pub async fn form_values<C: ConnectionTrait>(
+    db: &C,
+    customer_id: i32,
+) -> AppResult<BTreeMap<String, String>> {
+    let fields = active(db).await?;
+    let values = values_of(db, customer_id).await?;
+    Ok(fields
+        .iter()
+        .filter_map(|f| values.get(&f.id).map(|v| (f.key.clone(), v.value.clone())))
+        .collect())
+}
+
+/// The audited view of the values: label to value.
+pub async fn snapshot<C: ConnectionTrait>(
+    db: &C,
+    customer_id: i32,
+) -> AppResult<Vec<(String, String)>> {
+    let fields = active(db).await?;
+    let values = values_of(db, customer_id).await?;
+    Ok(fields
+        .iter()
+        .map(|f| (f.label.clone(), values.get(&f.id).map(|v| v.value.clone()).unwrap_or_default()))
+        .collect())
+}
+
+/// The customer page's view of every active field, with its state.
+pub async fn views<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    c: &customer::Model,
+) -> AppResult<Vec<CustomValueView>> {
+    let fields = active(db).await?;
+    let values = values_of(db, c.id).await?;
+    let tz = times::zone(&actor.timezone);
+    let at = now();
+    let can_edit = actor.can_edit(c);
+    let mut out = Vec::new();
+    for f in &fields {
+        let value = values.get(&f.id);
+        let state = match value {
+            None => "missing",
+            Some(v) if stale_at(f, v).is_some_and(|s| s <= at) => "stale",
+            Some(_) => "ok",
+        };
+        let confirmed = match value {
+            Some(v) => {
+                let who = match v.confirmed_by {
+                    Some(id) => app_user::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
+                    None => None,
+                };
+                let when = v.confirmed_at.with_timezone(&tz).format("%a %-d %b %Y");
+                Some(match who {
+                    Some(name) => format!("Confirmed by {name}, {when}"),
+                    None => format!("Confirmed {when}"),
+                })
+            }
+            None => None,
+        };
+        out.push(CustomValueView {
+            field_id: f.id,
+            label: f.label.clone(),
+            value: value.map(|v| v.value.clone()).unwrap_or_default(),
+            required: f.required,
+            state: state.into(),
+            confirmed,
+            owner: role_label(owner_role(f)).into(),
+            can_confirm: can_edit && may_edit(actor, f),
+        });
+    }
+    Ok(out)
+}
+
+/// Re-confirms a value as still true: records who and when, and refreshes the score.
+pub async fn confirm<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    customer_id: i32,
+    field_id: i32,
+) -> AppResult<()> {
+    editable_customer(db, actor, customer_id).await?;
+    let txn = begin_write(db).await?;
+    let field = custom_field::Entity::find_by_id(field_id)
+        .one(&txn)
+        .await?
+        .filter(|f| f.active)
+        .ok_or(AppError::NotFound)?;
+    if !may_edit(actor, &field) {
+        return Err(AppError::Forbidden);
+    }
+    let value = custom_value::Entity::find_by_id((customer_id, field_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::field("field_id", "There is no value to confirm; enter one instead."))?;
+    let mut changed: custom_value::ActiveModel = value.clone().into();
+    let at = now();
+    changed.confirmed_at = Set(at);
+    changed.confirmed_by = Set(Some(actor.id));
+    changed.update(&txn).await?;
+    customers::refresh_quality(&txn, customer_id).await?;
+    audit::record(
+        &txn,
+        Some(actor.id),
+        "customer.confirm",
+        "customer",
+        customer_id,
+        None::<&()>,
+        Some(&BTreeMap::from([(field.label.clone(), format!("{} (confirmed)", value.value))])),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+// ---- Admin: definitions ----
+
+/// Every field (active first, in order) with how many customers have a value and how many
+/// of those are stale.
+pub async fn overview<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CustomFieldView>> {
+    let fields = custom_field::Entity::find()
+        .order_by_desc(custom_field::Column::Active)
+        .order_by_asc(custom_field::Column::Position)
+        .order_by_asc(custom_field::Column::Id)
+        .all(db)
+        .await?;
+    let at = now();
+    let mut out = Vec::new();
+    for f in fields {
+        let filled = custom_value::Entity::find()
+            .filter(custom_value::Column::FieldId.eq(f.id))
+            .count(db)
+            .await?;
+        let stale = match f.freshness_days {
+            Some(days) => {
+                custom_value::Entity::find()
+                    .filter(custom_value::Column::FieldId.eq(f.id))
+                    .filter(custom_value::Column::ConfirmedAt.lte(at - TimeDelta::days(i64::from(days))))
+                    .count(db)
+                    .await?
+            }
+            None => 0,
+        };
+        out.push(CustomFieldView {
+            id: f.id,
+            active: f.active,
+            filled,
+            stale,
+            form: form_of(&f),
+        });
+    }
+    Ok(out)
+}
+
+fn number_text(n: Option<f64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn form_of(f: &custom_field::Model) -> CustomFieldForm {
+    CustomFieldForm {
+        key: f.key.clone(),
+        label: f.label.clone(),
+        field_type: f.field_type.clone(),
+        options: f.options.clone(),
+        required: f.required,
+        min_value: number_text(f.min_value),
+        max_value: number_text(f.max_value),
+        pattern: f.pattern.clone().unwrap_or_default(),
+        owner_role: f.owner_role.clone(),
+        freshness_days: f.freshness_days.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+struct CheckedField {
+    label: String,
+    field_type: String,
+    options: String,
+    min_value: Option<f64>,
+    max_value: Option<f64>,
+    pattern: Option<String>,
+    owner_role: String,
+    freshness_days: Option<i32>,
+}
+
+fn optional_number(
+    errors: &mut BTreeMap<String, String>,
+    name: &str,
+    text: &str,
+) -> Option<f64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => Some(n),
+        _ => {
+            errors.insert(name.into(), "Enter a number, or leave it empty.".into());
+            None
+        }
+    }
+}
+
+/// Checks a definition; every message at once.
+fn check_definition(form: &CustomFieldForm) -> AppResult<CheckedField> {
+    let mut errors = BTreeMap::new();
+    let label = form.label.trim();
+    if label.is_empty() {
+        errors.insert("label".into(), "Enter the label people will see.".into());
+    } else if label.chars().count() > 80 {
+        errors.insert("label".into(), "Use at most 80 characters.".into());
+    }
+    let field_type = form.field_type.trim();
+    if !FIELD_TYPES.iter().any(|(t, _)| *t == field_type) {
+        errors.insert("field_type".into(), "Choose a type from the list.".into());
+    }
+    let options: Vec<&str> = form.options.lines().map(str::trim).filter(|o| !o.is_empty()).collect();
+    if field_type == "choice" && options.len() < 2 {
+        errors.insert("options".into(), "List at least two options, one per line.".into());
+    } else if options.iter().any(|o| o.chars().count() > 80) {
+        errors.insert("options".into(), "Keep each option under 80 characters.".into());
+    }
+    let min_value = optional_number(&mut errors, "min_value", &form.min_value);
+    let max_value = optional_number(&mut errors, "max_value", &form.max_value);
+    if let (Some(a), Some(b)) = (min_value, max_value)
+        && a > b
+    {
+        errors.insert("max_value".into(), "The maximum must not be below the minimum.".into());
+    }
+    let pattern = form.pattern.trim();
+    if !pattern.is_empty() {
+        if pattern.chars().count() > 200 {
+            errors.insert("pattern".into(), "Keep the pattern under 200 characters.".into());
+        } else if let Err(e) = compile(pattern) {
+            let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+            errors.insert("pattern".into(), format!("This is not a valid pattern: {first}"));
+        }
+    }
+    let owner_role = form.owner_role.trim();
+    if Role::parse(owner_role).is_none() {
+        errors.insert("owner_role".into(), "Choose the role that keeps this field current.".into());
+    }
+    let freshness_days = match form.freshness_days.trim() {
+        "" => None,
+        v => match v.parse::<i32>() {
+            Ok(d) if (1..=3650).contains(&d) => Some(d),
+            _ => {
+                errors.insert("freshness_days".into(), "Enter whole days from 1 to 3650, or leave it empty.".into());
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    Ok(CheckedField {
+        label: label.to_string(),
+        field_type: field_type.to_string(),
+        options: if field_type == "choice" { options.join("\n") } else { String::new() },
+        min_value: min_value.filter(|_| field_type == "number"),
+        max_value: max_value.filter(|_| field_type == "number"),
+        pattern: Some(pattern.to_string()).filter(|p| !p.is_empty() && field_type == "text"),
+        owner_role: owner_role.to_string(),
+        freshness_days,
+    })
+}
+
+/// A key from the label, or the admin's own: lower-case letters, digits and underscores.
+fn check_key(typed: &str, label: &str) -> Result<String, String> {
+    let source = if typed.trim().is_empty() { label } else { typed };
+    let lower = source.trim().to_lowercase();
+    let key = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    if !typed.trim().is_empty() && key != typed.trim() {
+        return Err("Use lower-case letters, digits and underscores, e.g. renewal_date.".into());
+    }
+    if key.is_empty() || key.len() > 40 || key.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err("Use 1 to 40 lower-case letters, digits and underscores, starting with a letter.".into());
+    }
+    Ok(key)
+}
+
+/// Every customer's score is recomputed by the quality refresher after a definition changes.
+async fn rescore_all<C: ConnectionTrait>(db: &C) -> AppResult<()> {
+    customer::Entity::update_many()
+        .col_expr(customer::Column::QualityExpiresAt, Expr::value(now()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn create<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    actor_id: i32,
+    form: &CustomFieldForm,
+) -> AppResult<custom_field::Model> {
+    let key = check_key(&form.key, &form.label);
+    let checked = check_definition(form);
+    let (key, checked) = match (key, checked) {
+        (Ok(k), Ok(c)) => (k, c),
+        (key, checked) => {
+            let mut errors = match checked {
+                Err(AppError::Validation { fields, .. }) => fields,
+                Err(other) => return Err(other),
+                Ok(_) => BTreeMap::new(),
+            };
+            if let Err(m) = key {
+                errors.insert("key".into(), m);
+            }
+            return Err(AppError::invalid(errors));
+        }
+    };
+    let txn = begin_write(db).await?;
+    let taken = custom_field::Entity::find()
+        .filter(custom_field::Column::Key.eq(&key))
+        .one(&txn)
+        .await?
+        .is_some();
+    if taken {
+        return Err(AppError::field("key", "A field with this key already exists; choose another key."));
+    }
+    let position = custom_field::Entity::find().count(&txn).await? as i32 + 1;
+    let created = custom_field::ActiveModel {
+        key: Set(key),
+        label: Set(checked.label),
+        field_type: Set(checked.field_type),
+        options: Set(checked.options),
+        required: Set(form.required),
+        min_value: Set(checked.min_value),
+        max_value: Set(checked.max_value),
+        pattern: Set(checked.pattern),
+        owner_role: Set(checked.owner_role),
+        freshness_days: Set(checked.freshness_days),
+        position: Set(position),
+        active: Set(true),
+        created_at: Set(now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, Some(actor_id), "field.create", "custom_field", created.id, None::<&()>, Some(&form_of(&created))).await?;
+    if created.required {
+        rescore_all(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Changes a definition; its key and type stay (stored values depend on them).
+pub async fn update<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    actor_id: i32,
+    id: i32,
+    form: &CustomFieldForm,
+) -> AppResult<()> {
+    let txn = begin_write(db).await?;
+    let found = custom_field::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = CustomFieldForm {
+        key: found.key.clone(),
+        field_type: found.field_type.clone(),
+        ..form.clone()
+    };
+    let checked = check_definition(&form)?;
+    let before = form_of(&found);
+    let mut changed: custom_field::ActiveModel = found.into();
+    changed.label = Set(checked.label);
+    changed.options = Set(checked.options);
+    changed.required = Set(form.required);
+    changed.min_value = Set(checked.min_value);
+    changed.max_value = Set(checked.max_value);
+    changed.pattern = Set(checked.pattern);
+    changed.owner_role = Set(checked.owner_role);
+    changed.freshness_days = Set(checked.freshness_days);
+    let updated = changed.update(&txn).await?;
+    audit::record(&txn, Some(actor_id), "field.update", "custom_field", id, Some(&before), Some(&form_of(&updated))).await?;
+    rescore_all(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Retires a field (its values stay stored, out of sight and out of the score) or brings it
+/// back.
+pub async fn set_active<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    actor_id: i32,
+    id: i32,
+    active: bool,
+) -> AppResult<()> {
+    let txn = begin_write(db).await?;
+    let found = custom_field::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if found.active != active {
+        let label = found.label.clone();
+        let mut changed: custom_field::ActiveModel = found.into();
+        changed.active = Set(active);
+        changed.update(&txn).await?;
+        let action = if active { "field.restore" } else { "field.retire" };
+        audit::record(&txn, Some(actor_id), action, "custom_field", id, None::<&()>, Some(&label)).await?;
+        rescore_all(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(field_type: &str) -> custom_field::Model {
+        custom_field::Model {
+            id: 1,
+            key: "f".into(),
+            label: "F".into(),
+            field_type: field_type.into(),
+            options: "Small\nMedium\nLarge".into(),
+            required: false,
+            min_value: Some(0.0),
+            max_value: Some(100.0),
+            pattern: Some(r"[A-Z]{2}-\d{5}".into()),
+            owner_role: "member".into(),
+            freshness_days: Some(30),
+            position: 1,
+            active: true,
+            created_at: now(),
+        }
+    }
+
+    #[test]
+    fn values_are_checked_and_normalised_by_type() {
+        assert_eq!(check_value(&field("number"), " 12.50 "), Ok("12.5".into()));
+        assert!(check_value(&field("number"), "101").unwrap_err().contains("from 0 to 100"));
+        assert!(check_value(&field("number"), "lots").is_err());
+        assert_eq!(check_value(&field("date"), "2026-02-03"), Ok("2026-02-03".into()));
+        assert!(check_value(&field("date"), "2026-02-30").is_err());
+        assert_eq!(check_value(&field("choice"), "medium"), Ok("Medium".into()));
+        assert!(check_value(&field("choice"), "Huge").unwrap_err().contains("Small, Medium, Large"));
+        assert_eq!(check_value(&field("text"), "AB-12345"), Ok("AB-12345".into()));
+        assert!(check_value(&field("text"), "AB-12345x").is_err(), "the whole value must match");
+        assert_eq!(check_value(&field("text"), "  "), Ok(String::new()));
+    }
+
+    #[test]
+    fn keys_come_from_the_label_or_must_already_be_clean() {
+        assert_eq!(check_key("", "Renewal date (contract)"), Ok("renewal_date_contract".into()));
+        assert_eq!(check_key("renewal_date", "x"), Ok("renewal_date".into()));
+        assert!(check_key("Renewal Date", "x").is_err());
+        assert!(check_key("", "2026 target").is_err());
+    }
+}
