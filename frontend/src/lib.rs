@@ -1,4 +1,6 @@
 //! The browser entry point: hydrates the server-rendered page with the `app` crate's `App`.
+// The app's view types are deep; computing their layout here needs more than the default.
+#![recursion_limit = "512"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

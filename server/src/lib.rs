@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod export;
 pub mod middleware;
+pub mod rest;
 
 use app::server::{config::Config, db, state::AppState};
 use app::{App, shell};
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
     base.nest_service("/pkg", assets::pkg_router(pkg_dir))
         .route("/healthz", get(healthz))
         .route("/customers/export.csv", get(export::customers_csv))
+        .merge(rest::router())
         .route("/readyz", get(readyz))
         .leptos_routes_with_context(&state, routes, context, {
             let options = leptos_options.clone();

@@ -89,6 +89,40 @@ pub async fn resolve_session(
         .map(|ConnectInfo(a)| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(ClientAddr(addr));
+    // The REST API also takes a personal API token; a bad one is refused outright.
+    let bearer = req
+        .uri()
+        .path()
+        .starts_with("/api/v1/")
+        .then(|| req.headers().get(header::AUTHORIZATION))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    if let Some(token) = bearer {
+        let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, "Database unavailable.").into_response();
+        return match app::server::services::tokens::authenticate(&state.db, &token).await {
+            Ok(Some((found, user))) => match users::view(&state.db, &user).await {
+                Ok(view) => {
+                    req.extensions_mut().insert(CurrentUser {
+                        user: view,
+                        session_id: format!("api-token:{}", found.id),
+                    });
+                    next.run(req).await
+                }
+                Err(_) => unavailable(),
+            },
+            Ok(None) => {
+                let mut res = crate::rest::ApiError(app::error::AppError::Unauthorized).into_response();
+                res.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+                res
+            }
+            Err(_) => unavailable(),
+        };
+    }
     let token = req
         .headers()
         .get_all(header::COOKIE)

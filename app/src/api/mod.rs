@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod crm;
+pub mod tokens;
 
 /// The server functions anyone may call without a session. Everything else refuses anonymous
 /// callers; `server/tests/api/security.rs` walks every registered endpoint to prove it.

@@ -82,3 +82,15 @@ mod tests {
         assert_eq!(Role::parse("root"), None);
     }
 }
+
+/// One of the user's API tokens as the profile page lists it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ApiTokenView {
+    pub id: i32,
+    pub name: String,
+    /// The first characters, to tell tokens apart.
+    pub prefix: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub revoked: Option<String>,
+}

@@ -67,6 +67,7 @@ pub fn ProfilePage() -> impl IntoView {
                 <button type="submit" class="button button-primary">"Change password"</button>
             </ActionForm>
         </section>
+        <crate::pages::tokens::ApiTokens/>
     }
 }
 

@@ -6,3 +6,4 @@ pub mod auth;
 pub mod customers;
 pub mod errors;
 pub mod home;
+pub mod tokens;

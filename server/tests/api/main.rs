@@ -5,5 +5,6 @@ mod auth;
 mod customers;
 pub mod helpers;
 mod mail;
+mod rest;
 mod security;
 mod teams;

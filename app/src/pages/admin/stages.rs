@@ -138,7 +138,7 @@ pub fn StagesPage() -> impl IntoView {
         </Transition>
         <section class="panel" aria-labelledby="new-stage-title">
             <h2 id="new-stage-title">"Add a stage"</h2>
-            <ActionForm action=create attr:class="row-form">
+            <ActionForm action=create attr:class="row-form align-end">
                 <FormError error=cerr/>
                 <Field label="Stage name" name="label" required=true maxlength=40
                     hint="Added at the end; move it into place afterwards."

@@ -45,7 +45,7 @@ pub fn TeamsPage() -> impl IntoView {
         </header>
         <section class="panel" aria-labelledby="new-team-title">
             <h2 id="new-team-title">"New team"</h2>
-            <ActionForm action=create attr:class="row-form">
+            <ActionForm action=create attr:class="row-form align-end">
                 <FormError error=cerr/>
                 <Field label="Team name" name="name" required=true maxlength=80
                     value=kept_value(cerr, "name", String::new()) error=field_error(cerr, "name")/>

@@ -2,6 +2,7 @@
 //! anything reaches the browser.
 
 pub mod activity_event;
+pub mod api_token;
 pub mod app_user;
 pub mod audit_log;
 pub mod contact;

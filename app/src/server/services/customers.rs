@@ -687,6 +687,29 @@ pub async fn for_export<C: ConnectionTrait>(
         .collect())
 }
 
+/// How many customers the list with `query` shows.
+pub async fn count<C: ConnectionTrait>(db: &C, actor: &Actor, query: &CustomerQuery) -> AppResult<u64> {
+    let cond = list_condition(db, actor, query).await?;
+    Ok(customer::Entity::find().filter(cond).count(db).await?)
+}
+
+/// Deletes a customer the actor may edit, with its contacts, interactions, follow-ups, tags
+/// and custom values; the audit log keeps what it was.
+pub async fn delete<C: sea_orm::TransactionTrait + ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<()> {
+    let existing = editable_customer(db, actor, id).await?;
+    let txn = begin_write(db).await?;
+    let tags = tags_of(&txn, &[id]).await?.remove(&id).unwrap_or_default();
+    let before = snapshot(&txn, &existing, &tags).await?;
+    customer::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(&txn, Some(actor.id), "customer.delete", "customer", id, Some(&before), None::<&()>).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// One page of the customers the actor can see, filtered and sorted as the query says.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
@@ -731,8 +754,8 @@ pub async fn list<C: ConnectionTrait>(
                 .unwrap_or_default(),
             tags: tags.remove(&c.id).unwrap_or_default(),
             quality: c.quality,
-            last_interaction: c.last_interaction_at.map(|t| times::display(t, tz)),
-            next_follow_up: c.next_follow_up_at.map(|t| times::display(t, tz)),
+            last_interaction: c.last_interaction_at.map(|t| times::short(t, tz, at)),
+            next_follow_up: c.next_follow_up_at.map(|t| times::short(t, tz, at)),
             follow_up_overdue: c.next_follow_up_at.is_some_and(|t| t < at),
             name: c.name,
             kind: c.kind,

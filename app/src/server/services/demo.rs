@@ -1,10 +1,10 @@
 //! Demo data for `seed-demo` and `make run`: teams, one sign-in per role and more staff with
-//! known passwords, and about 200 customers with contacts, interactions and follow-ups; added
-//! only to an empty database.
+//! known passwords, three custom fields, and about 200 customers with contacts, custom values
+//! (some stale), interactions and follow-ups; added only to an empty database.
 
 use crate::error::AppResult;
 use crate::model::user::Role;
-use crate::server::entities::{app_user, team, team_manager};
+use crate::server::entities::{app_user, custom_field, custom_value, team, team_manager};
 use crate::server::services::{now, users};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
@@ -142,6 +142,7 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
     let stages = lifecycle_stage::Entity::find().all(db).await?;
     let mut rng = Lcg(2026);
     let start = now();
+    let fields = seed_fields(db).await?;
     for i in 0..200 {
         let owner = &staff[rng.next(staff.len())];
         let organisation = i % 3 != 0;
@@ -202,6 +203,7 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
             .insert(db)
             .await?;
         }
+        seed_values(db, &mut rng, &fields, c.id, owner, organisation).await?;
         let mut last = None;
         let count = rng.next(8);
         let interactions: Vec<interaction::ActiveModel> = (0..count)
@@ -274,6 +276,78 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
         .await?;
         super::follow_ups::refresh_next(db, c.id).await?;
         super::customers::refresh_quality(db, c.id).await?;
+    }
+    Ok(())
+}
+
+/// Three custom fields: an account number (members keep it), a revenue band (managers
+/// re-confirm it every 90 days) and a contract renewal date.
+async fn seed_fields<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<Vec<custom_field::Model>> {
+    let defs = [
+        ("account_number", "Account number", "text", "", true, Some("[A-Z]{2}-[0-9]{5}"), "member", None),
+        ("revenue_band", "Revenue band", "choice", "Small\nMedium\nLarge\nEnterprise", true, None, "manager", Some(90)),
+        ("renewal_date", "Contract renewal", "date", "", false, None, "member", Some(365)),
+    ];
+    let mut out = Vec::new();
+    for (i, (key, label, kind, options, required, pattern, owner, fresh)) in defs.into_iter().enumerate() {
+        out.push(
+            custom_field::ActiveModel {
+                key: Set(key.into()),
+                label: Set(label.into()),
+                field_type: Set(kind.into()),
+                options: Set(options.into()),
+                required: Set(required),
+                min_value: Set(None),
+                max_value: Set(None),
+                pattern: Set(pattern.map(String::from)),
+                owner_role: Set(owner.into()),
+                freshness_days: Set(fresh),
+                position: Set(i as i32 + 1),
+                active: Set(true),
+                created_at: Set(now() - chrono::TimeDelta::days(400)),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// Values: most customers have an account number, many a revenue band (confirmed up to 200
+/// days ago, so some are stale), half the organisations a renewal date.
+async fn seed_values<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    rng: &mut Lcg,
+    fields: &[custom_field::Model],
+    customer_id: i32,
+    owner: &app_user::Model,
+    organisation: bool,
+) -> AppResult<()> {
+    for field in fields.iter().filter(|f| organisation || f.key != "renewal_date") {
+        let value = match field.key.as_str() {
+            "account_number" if rng.next(100) < 85 => {
+                let letters = ["AC", "BR", "CD", "NV", "RT"][rng.next(5)];
+                format!("{letters}-{:05}", 10_000 + customer_id * 37 % 89_999)
+            }
+            "revenue_band" if rng.next(100) < 70 => ["Small", "Medium", "Large", "Enterprise"][rng.next(4)].to_string(),
+            "renewal_date" if rng.next(2) == 0 => (now() + chrono::TimeDelta::days(rng.next(500) as i64))
+                .format("%Y-%m-%d")
+                .to_string(),
+            _ => continue,
+        };
+        let confirmed = now() - chrono::TimeDelta::days(rng.next(200) as i64);
+        custom_value::ActiveModel {
+            customer_id: Set(customer_id),
+            field_id: Set(field.id),
+            value: Set(value),
+            updated_at: Set(confirmed),
+            updated_by: Set(Some(owner.id)),
+            confirmed_at: Set(confirmed),
+            confirmed_by: Set(Some(owner.id)),
+        }
+        .insert(db)
+        .await?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod sessions;
 pub mod stages;
 pub mod teams;
 pub mod timeline;
+pub mod tokens;
 pub mod times;
 pub mod users;
 

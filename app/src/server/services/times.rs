@@ -1,7 +1,7 @@
 //! Times shown and entered in the viewer's timezone, stored in UTC.
 
 use crate::error::{AppError, AppResult};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The timezone named `name`, or UTC for an unknown name.
@@ -12,6 +12,16 @@ pub fn zone(name: &str) -> Tz {
 /// For reading: "Mon 23 Nov 2026, 14:05".
 pub fn display(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%a %-d %b %Y, %H:%M").to_string()
+}
+
+/// For tables: "Mon 23 Nov, 14:05" within the current year, "Sat 3 Jan 2025, 09:00" otherwise.
+pub fn short(at: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&tz);
+    if local.year() == now.with_timezone(&tz).year() {
+        local.format("%a %-d %b, %H:%M").to_string()
+    } else {
+        local.format("%a %-d %b %Y, %H:%M").to_string()
+    }
 }
 
 /// For a `datetime-local` input: "2026-11-23T14:05".
@@ -60,6 +70,9 @@ mod tests {
         assert_eq!(at.to_rfc3339(), "2026-11-23T13:30:00+00:00");
         assert_eq!(input(at, tz), "2026-11-23T14:30");
         assert_eq!(display(at, tz), "Mon 23 Nov 2026, 14:30");
+        assert_eq!(short(at, tz, at), "Mon 23 Nov, 14:30");
+        let next_year = at + chrono::TimeDelta::days(365);
+        assert_eq!(short(at, tz, next_year), "Mon 23 Nov 2026, 14:30");
     }
 
     #[test]

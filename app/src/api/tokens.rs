@@ -1,0 +1,29 @@
+//! The signed-in user's API tokens (profile page).
+
+use crate::error::AppError;
+use crate::model::user::ApiTokenView;
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "list_tokens")]
+pub async fn list_tokens() -> Result<Vec<ApiTokenView>, AppError> {
+    use crate::server::{auth, services::{times, tokens}};
+    let me = auth::require_user()?;
+    tokens::list(&auth::state()?.db, me.user.id, times::zone(&me.user.timezone)).await
+}
+
+/// Creates a token and returns it: the only time it is shown.
+#[server(prefix = "/api", endpoint = "create_token")]
+pub async fn create_token(name: String) -> Result<String, AppError> {
+    use crate::server::{auth, services::tokens};
+    let me = auth::require_user()?;
+    tokens::create(&auth::state()?.db, me.user.id, &name)
+        .await
+        .map_err(|e| e.with_values([("name", name.clone())]))
+}
+
+#[server(prefix = "/api", endpoint = "revoke_token")]
+pub async fn revoke_token(id: i32) -> Result<(), AppError> {
+    use crate::server::{auth, services::tokens};
+    let me = auth::require_user()?;
+    tokens::revoke(&auth::state()?.db, me.user.id, id).await
+}
