@@ -48,7 +48,7 @@ test.describe.serial('admin invites a user', () => {
 test.describe.serial('admin pages', () => {
   test('every admin page hydrates on a full load, and an admin creates a team', async ({ page }) => {
     await signIn(page, ADMIN);
-    for (const [path, title] of [['/admin/users', 'Users'], ['/admin/teams', 'Teams'], ['/admin/mailbox', 'Mailbox'], ['/admin/audit', 'Audit log'], ['/profile', 'Your profile']]) {
+    for (const [path, title] of [['/admin/users', 'Users'], ['/admin/teams', 'Teams'], ['/admin/mailbox', 'Mailbox'], ['/admin/audit', 'Audit log'], ['/admin/stages', 'Lifecycle stages'], ['/admin/fields', 'Custom fields'], ['/admin/fields/new', 'New custom field'], ['/customers', 'Customers'], ['/profile', 'Your profile']]) {
       await openHydrated(page, path);
       await expect(page.getByRole('heading', { level: 1 })).toHaveText(title);
     }
