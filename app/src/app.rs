@@ -94,6 +94,8 @@ fn AppFrame() -> impl IntoView {
                     <Route path=path!("/accept-invite") ssr=SsrMode::Async view=|| view! { <pages::account::SetPasswordPage purpose="invite"/> }/>
                     <Route path=path!("/customers") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::list::CustomersPage/></RequireUser> }/>
                     <Route path=path!("/customers/new") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::form::NewCustomerPage/></RequireUser> }/>
+                    <Route path=path!("/customers/import") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::import::ImportsPage/></RequireUser> }/>
+                    <Route path=path!("/customers/import/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::import::ImportPage/></RequireUser> }/>
                     <Route path=path!("/customers/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::detail::CustomerPage/></RequireUser> }/>
                     <Route path=path!("/customers/:id/edit") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::form::EditCustomerPage/></RequireUser> }/>
                     <Route path=path!("/profile") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::account::ProfilePage/></RequireUser> }/>

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_foundation;
 mod m20261122_000002_create_crm_core;
 mod m20261123_000003_create_api_tokens;
+mod m20261123_000004_create_customer_imports;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_foundation::Migration),
             Box::new(m20261122_000002_create_crm_core::Migration),
             Box::new(m20261123_000003_create_api_tokens::Migration),
+            Box::new(m20261123_000004_create_customer_imports::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod export;
+pub mod import;
 pub mod middleware;
 pub mod rest;
 
@@ -29,6 +30,7 @@ pub async fn build_state(
         config: Arc::new(config),
         leptos_options,
         mailer,
+        setup_done: Arc::default(),
     })
 }
 
@@ -60,6 +62,27 @@ pub fn spawn_quality_refresher(state: AppState) -> tokio::task::JoinHandle<()> {
                     Ok(_) => break,
                     Err(e) => {
                         tracing::warn!(error = %e, "data-quality refresh failed; will retry");
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Runs queued CSV imports and reverts (and takes over those whose worker died), checking
+/// every second.
+pub fn spawn_import_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            loop {
+                match app::server::services::imports::work(&state.db).await {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "import worker failed; will retry");
                         break;
                     }
                 }
@@ -110,7 +133,8 @@ pub fn router(state: AppState) -> Router {
     }
     let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
         .join(leptos_options.site_pkg_dir.as_ref());
-    base.nest_service("/pkg", assets::pkg_router(pkg_dir))
+    let site = base
+        .nest_service("/pkg", assets::pkg_router(pkg_dir))
         .route("/healthz", get(healthz))
         .route("/customers/export.csv", get(export::customers_csv))
         .merge(rest::router())
@@ -123,6 +147,18 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(fallback_context, shell))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            state.config.max_body_bytes,
+        ));
+    // The CSV upload takes larger bodies than everything else.
+    let upload = Router::new()
+        .route(import::UPLOAD_PATH, axum::routing::post(import::upload))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(import::body_limit(
+            &state.config,
+        )));
+    upload
+        .merge(site)
         .layer(axum::middleware::from_fn(
             middleware::server_fn_error_status,
         ))
@@ -135,9 +171,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
-        ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            state.config.max_body_bytes,
         ))
         .with_state(state)
 }

@@ -74,6 +74,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             server::spawn_outbox_dispatcher(state.clone());
             server::spawn_quality_refresher(state.clone());
+            server::spawn_import_worker(state.clone());
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

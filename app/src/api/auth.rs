@@ -15,10 +15,18 @@ pub async fn get_viewer() -> Result<Viewer, AppError> {
             user: Some(current.user),
             needs_setup: false,
         }),
-        None => Ok(Viewer {
-            user: None,
-            needs_setup: users::needs_setup(&state.db).await?,
-        }),
+        None => {
+            use std::sync::atomic::Ordering;
+            let needs_setup = !state.setup_done.load(Ordering::Relaxed)
+                && users::needs_setup(&state.db).await?;
+            if !needs_setup {
+                state.setup_done.store(true, Ordering::Relaxed);
+            }
+            Ok(Viewer {
+                user: None,
+                needs_setup,
+            })
+        }
     }
 }
 

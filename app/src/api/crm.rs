@@ -226,6 +226,7 @@ pub async fn complete_follow_up(
                 ("next_assignee_id", assignee.clone()),
             ])
         })
+        .map(|_| ())
 }
 
 #[server(prefix = "/api", endpoint = "crm/reschedule_follow_up")]

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod crm;
+pub mod imports;
 pub mod tokens;
 
 /// The server functions anyone may call without a session. Everything else refuses anonymous

@@ -4,3 +4,4 @@
 pub mod admin;
 pub mod crm;
 pub mod user;
+pub mod imports;

@@ -28,6 +28,10 @@ pub struct Config {
     pub sign_in_window: Duration,
     /// `RAPPORT_OUTBOX_INTERVAL_SECONDS` (5): how often the dispatcher looks for due mail.
     pub outbox_interval: Duration,
+    /// `RAPPORT_IMPORT_MAX_MB` (20): the largest CSV file an import takes, in MiB.
+    pub import_max_bytes: usize,
+    /// `RAPPORT_IMPORT_MAX_ROWS` (100000): the most customers one import takes.
+    pub import_max_rows: usize,
 }
 
 impl Config {
@@ -79,6 +83,8 @@ impl Config {
             outbox_interval: Duration::from_secs(
                 number("RAPPORT_OUTBOX_INTERVAL_SECONDS", 5)?.max(1),
             ),
+            import_max_bytes: (number("RAPPORT_IMPORT_MAX_MB", 20)?.max(1) * 1024 * 1024) as usize,
+            import_max_rows: number("RAPPORT_IMPORT_MAX_ROWS", 100_000)?.max(1) as usize,
         })
     }
 

@@ -13,6 +13,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub mailer: Mailer,
+    /// Set once a user exists: first-run setup is then never needed again, so anonymous page
+    /// renders stop asking the database.
+    pub setup_done: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -59,6 +59,7 @@ impl TestApp {
             config: Arc::new(config),
             leptos_options: server::test_leptos_options(),
             mailer: app::server::mailer::Mailer::Memory(Default::default()),
+            setup_done: Arc::default(),
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = server::router(state.clone());

@@ -3,6 +3,7 @@
 
 mod auth;
 mod customers;
+mod imports;
 pub mod helpers;
 mod mail;
 mod rest;

@@ -130,6 +130,9 @@ async fn the_openapi_document_lists_exactly_the_routes_and_each_answers(app: &Te
     let admin = Api { app, token: token_for(app, "ada@example.org").await };
     let (_, created) = admin.post("/api/v1/customers", json!({ "name": "Dune Dental" })).await;
     let id = created["id"].to_string();
+    let (status, follow_up) = admin.post("/api/v1/follow-ups", json!({ "customer_id": created["id"], "due_at": "2030-01-02T09:00:00Z" })).await;
+    assert_eq!(status, 201, "{follow_up}");
+    let follow_up_id = follow_up["id"].to_string();
 
     let res = reqwest::Client::new().get(app.url("/api/v1/openapi.json")).send().await.unwrap();
     assert_eq!(res.status(), 200, "the document is public");
@@ -150,9 +153,15 @@ async fn the_openapi_document_lists_exactly_the_routes_and_each_answers(app: &Te
     // Each documented route answers (neither 404 nor 405), deletion last.
     registered.sort_by_key(|(m, _)| m == "delete");
     for (method, path) in registered {
-        let path = path.replace("{id}", &id);
+        let body = match (method.as_str(), path.as_str()) {
+            ("post" | "patch", "/api/v1/customers" | "/api/v1/customers/{id}") => Some(json!({ "name": "Dune Dental 2", "allow_similar_name": true })),
+            ("post", "/api/v1/customers/{id}/interactions") => Some(json!({ "kind": "call", "summary": "Checked in" })),
+            ("post", "/api/v1/follow-ups") => Some(json!({ "customer_id": created["id"], "due_at": "2030-01-03T09:00:00Z" })),
+            ("patch", "/api/v1/follow-ups/{id}") => Some(json!({ "action": "reschedule", "due_at": "2030-01-04T09:00:00Z" })),
+            _ => None,
+        };
+        let path = path.replace("follow-ups/{id}", &format!("follow-ups/{follow_up_id}")).replace("{id}", &id);
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        let body = matches!(method, reqwest::Method::POST | reqwest::Method::PATCH).then(|| json!({ "name": "Dune Dental 2", "allow_similar_name": true }));
         let (status, answer) = admin.send(method.clone(), &path, body).await;
         assert!(status < 300, "{method} {path} answered {status}: {answer}");
     }
@@ -174,7 +183,97 @@ async fn anonymous_callers_are_refused_on_every_api_route(app: &TestApp) {
     }
 }
 
+async fn interactions_and_follow_ups_through_the_api(app: &TestApp) {
+    let north = app.create_team("North").await;
+    let south = app.create_team("South").await;
+    app.create_member_of("nina@example.org", Role::Member, Some(north), "Europe/Berlin").await;
+    let nora_id = app.create_member_of("nora@example.org", Role::Member, Some(north), "UTC").await;
+    let sam_id = app.create_member_of("sam@example.org", Role::Member, Some(south), "UTC").await;
+    let nina = Api { app, token: token_for(app, "nina@example.org").await };
+    let nora = Api { app, token: token_for(app, "nora@example.org").await };
+    let sam = Api { app, token: token_for(app, "sam@example.org").await };
+    let (_, created) = nina.post("/api/v1/customers", json!({ "name": "Elm Electric" })).await;
+    let customer = created["id"].as_i64().unwrap();
+    let interactions = format!("/api/v1/customers/{customer}/interactions");
+
+    // Interactions: logged with a time (default now), listed newest first, checked per field.
+    let (status, first) = nina.post(&interactions, json!({ "kind": "call", "summary": "Intro call", "outcome": "Interested", "occurred_at": "2026-01-05T10:00:00Z" })).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["occurred_at"], "2026-01-05T10:00:00+00:00");
+    let (status, second) = nora.post(&interactions, json!({ "kind": "note", "summary": "Sent the price list" })).await;
+    assert_eq!(status, 201, "a teammate can log on a customer they see: {second}");
+    let (status, err) = nina.post(&interactions, json!({ "kind": "fax", "summary": "", "occurred_at": "2999-01-01T00:00:00Z" })).await;
+    assert_eq!(status, 422);
+    for field in ["kind", "summary", "occurred_at"] {
+        assert!(err["error"]["fields"][field].is_string(), "{field}: {err}");
+    }
+    let (_, list) = nina.get(&format!("{interactions}?per_page=1")).await;
+    assert_eq!((list["total"].as_u64(), list["next_page"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(list["data"][0]["summary"], "Sent the price list", "newest first");
+    let (_, list) = nina.get(&format!("{interactions}?per_page=1&page=2")).await;
+    assert_eq!(list["data"][0]["id"], first["id"]);
+    assert_eq!(sam.get(&interactions).await.0, 404, "another team's customer");
+    assert_eq!(sam.post(&interactions, json!({ "kind": "call", "summary": "x" })).await.0, 404);
+    let (_, one) = nina.get(&format!("/api/v1/customers/{customer}")).await;
+    assert!(one["last_interaction_at"].as_str().is_some_and(|t| t > "2026-01-06"));
+
+    // Follow-ups: a local time is read in the assignee's zone, an RFC 3339 one as given.
+    let (status, local) = nina.post("/api/v1/follow-ups", json!({ "customer_id": customer, "due_at": "2030-06-01T09:00", "note": "Call back" })).await;
+    assert_eq!(status, 201, "{local}");
+    assert_eq!(local["due_at"], "2030-06-01T07:00:00+00:00", "09:00 in Berlin");
+    assert_eq!(local["status"], "open");
+    let (status, overdue) = nina.post("/api/v1/follow-ups", json!({ "customer_id": customer, "due_at": "2020-01-01T09:00:00Z", "assignee_id": nora_id })).await;
+    assert_eq!(status, 201, "{overdue}");
+    assert_eq!(overdue["overdue"], true);
+    let (status, err) = nina.post("/api/v1/follow-ups", json!({ "customer_id": customer, "due_at": "soon", "assignee_id": sam_id })).await;
+    assert_eq!(status, 422);
+    assert!(err["error"]["fields"]["assignee_id"].is_string(), "sam cannot see the customer: {err}");
+    let (status, err) = nina.post("/api/v1/follow-ups", json!({ "customer_id": customer, "due_at": "soon" })).await;
+    assert_eq!(status, 422);
+    assert!(err["error"]["fields"]["due_at"].is_string(), "{err}");
+    assert_eq!(sam.post("/api/v1/follow-ups", json!({ "customer_id": customer, "due_at": "2030-01-01T09:00:00Z" })).await.0, 404);
+
+    // Listing: mine by default, or filtered.
+    let (_, mine) = nina.get("/api/v1/follow-ups").await;
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["data"][0]["id"], local["id"]);
+    let (_, noras) = nora.get("/api/v1/follow-ups?overdue=1").await;
+    assert_eq!((noras["total"].as_u64(), &noras["data"][0]["id"]), (Some(1), &overdue["id"]));
+    let (_, all) = nina.get(&format!("/api/v1/follow-ups?assignee=any&customer={customer}")).await;
+    assert_eq!(all["total"], 2);
+    assert_eq!(all["data"][0]["id"], overdue["id"], "soonest due first");
+    let (_, others) = sam.get("/api/v1/follow-ups?assignee=any&status=any").await;
+    assert_eq!(others["total"], 0, "nothing on customers sam cannot see");
+    assert_eq!(nina.get("/api/v1/follow-ups?status=late").await.0, 422);
+
+    // Changes: reschedule, done with the next one, cancel; a closed one is a 409.
+    let path = format!("/api/v1/follow-ups/{}", local["id"]);
+    let (status, moved) = nina.patch(&path, json!({ "action": "reschedule", "due_at": "2030-06-02T10:30:00Z" })).await;
+    assert_eq!((status, moved["due_at"].as_str()), (200, Some("2030-06-02T10:30:00+00:00")), "{moved}");
+    assert_eq!(sam.patch(&path, json!({ "action": "cancel" })).await.0, 404);
+    let (status, err) = nora.patch(&path, json!({ "action": "done" })).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (403, Some("forbidden")), "neither assignee nor allowed to edit");
+    let (status, done) = nina.patch(&path, json!({ "action": "done", "next": { "due_at": "2030-07-01T09:00:00Z", "note": "Quarterly check" } })).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!((done["status"].as_str(), done["next"]["status"].as_str()), (Some("done"), Some("open")));
+    assert!(done["completed_at"].is_string());
+    let (status, err) = nina.patch(&path, json!({ "action": "cancel" })).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (409, Some("conflict")));
+    let (status, cancelled) = nora.patch(&format!("/api/v1/follow-ups/{}", overdue["id"]), json!({ "action": "cancel" })).await;
+    assert_eq!((status, cancelled["status"].as_str()), (200, Some("cancelled")), "its assignee may cancel");
+    assert_eq!(nina.patch(&path, json!({ "action": "snooze" })).await.0, 422);
+    let next_path = format!("/api/v1/follow-ups/{}", done["next"]["id"]);
+    let (status, err) = nina.patch(&next_path, json!({ "action": "done", "next": { "due_at": "whenever" } })).await;
+    assert_eq!(status, 422);
+    assert!(err["error"]["fields"]["next.due_at"].is_string(), "{err}");
+    let (_, still) = nina.get(&format!("/api/v1/follow-ups?customer={customer}")).await;
+    assert_eq!(still["data"][0]["id"], done["next"]["id"], "a refused change leaves it open");
+    let (_, one) = nina.get(&format!("/api/v1/customers/{customer}")).await;
+    assert_eq!(one["next_follow_up_at"], "2030-07-01T09:00:00+00:00", "the next one is the customer's next follow-up");
+}
+
 on_both_databases!(
+    interactions_and_follow_ups_through_the_api,
     tokens_act_as_their_user_until_revoked,
     a_member_cannot_edit_a_teammates_customer_through_the_api,
     the_openapi_document_lists_exactly_the_routes_and_each_answers,

@@ -158,6 +158,7 @@ pub fn CustomersPage() -> impl IntoView {
                     href=move || format!("/customers/export.csv?{}", query.with(|q| q.to_query_string(1)))>
                     "Export CSV"
                 </a>
+                <a class="button" href="/customers/import">"Import CSV"</a>
                 <a class="button button-primary" href="/customers/new">"New customer"</a>
             </div>
         </header>

@@ -9,6 +9,8 @@ pub mod contact;
 pub mod custom_field;
 pub mod custom_value;
 pub mod customer;
+pub mod customer_import;
+pub mod customer_import_row;
 pub mod customer_tag;
 pub mod follow_up;
 pub mod interaction;

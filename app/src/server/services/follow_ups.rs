@@ -8,8 +8,8 @@ use crate::server::services::access::{Actor, visible_customer};
 use crate::server::services::{audit, begin_write, now, times};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -211,23 +211,25 @@ async fn close<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Marks a follow-up done; with `next`, schedules the next one in the same transaction.
+/// Marks a follow-up done; with `next`, schedules the next one in the same transaction and
+/// returns it.
 pub async fn complete<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &Actor,
     id: i32,
     next: Option<NewFollowUp<'_>>,
-) -> AppResult<()> {
+) -> AppResult<Option<follow_up::Model>> {
     let txn = begin_write(db).await?;
     let (f, c) = actionable(&txn, actor, id).await?;
     let customer_id = f.customer_id;
     close(&txn, actor, f, DONE).await?;
-    if let Some(next) = next {
-        insert(&txn, actor, &c, &next).await?;
-    }
+    let next = match next {
+        Some(next) => Some(insert(&txn, actor, &c, &next).await?),
+        None => None,
+    };
     refresh_next(&txn, customer_id).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(next)
 }
 
 pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
@@ -276,6 +278,67 @@ pub async fn reschedule<C: ConnectionTrait + TransactionTrait>(
     refresh_next(&txn, customer_id).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Which follow-ups a search returns; each criterion left `None` matches all.
+#[derive(Debug, Default, Clone)]
+pub struct FollowUpFilter {
+    pub assignee_id: Option<i32>,
+    pub customer_id: Option<i32>,
+    /// `open`, `done` or `cancelled`.
+    pub status: Option<String>,
+    /// Only open ones already due.
+    pub overdue: bool,
+}
+
+/// One page of the follow-ups on customers the actor can see that match `filter`, soonest due
+/// first, and how many match in all.
+pub async fn search<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    filter: &FollowUpFilter,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<follow_up::Model>, u64)> {
+    let mut query = follow_up::Entity::find();
+    if !actor.is_admin() {
+        let visible = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .filter(actor.visible())
+            .into_query();
+        query = query.filter(follow_up::Column::CustomerId.in_subquery(visible));
+    }
+    if let Some(id) = filter.assignee_id {
+        query = query.filter(follow_up::Column::AssigneeId.eq(id));
+    }
+    if let Some(id) = filter.customer_id {
+        query = query.filter(follow_up::Column::CustomerId.eq(id));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(follow_up::Column::Status.eq(status.as_str()));
+    }
+    if filter.overdue {
+        query = query
+            .filter(follow_up::Column::Status.eq(OPEN))
+            .filter(follow_up::Column::DueAt.lt(now()));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(follow_up::Column::DueAt)
+        .order_by_asc(follow_up::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// One follow-up on a customer the actor can see.
+pub async fn visible<C: ConnectionTrait>(db: &C, actor: &Actor, id: i32) -> AppResult<follow_up::Model> {
+    let f = follow_up::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
+    visible_customer(db, actor, f.customer_id).await?;
+    Ok(f)
 }
 
 /// Follow-ups as the actor sees them (times in the actor's timezone).

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod customers;
 pub mod follow_ups;
+pub mod imports;
 pub mod demo;
 pub mod export;
 pub mod fields;

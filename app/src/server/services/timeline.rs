@@ -12,8 +12,8 @@ use crate::server::entities::{
 use crate::server::services::access::{Actor, visible_customer};
 use crate::server::services::{begin_write, customers, follow_ups, now, times};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -90,6 +90,27 @@ pub async fn log_interaction<C: ConnectionTrait + TransactionTrait>(
     }
     txn.commit().await?;
     Ok(created)
+}
+
+/// One page of a customer's interactions, newest first, and how many there are in all.
+pub async fn interactions<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    customer_id: i32,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<interaction::Model>, u64)> {
+    visible_customer(db, actor, customer_id).await?;
+    let query = interaction::Entity::find().filter(interaction::Column::CustomerId.eq(customer_id));
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(interaction::Column::OccurredAt)
+        .order_by_desc(interaction::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
 }
 
 /// The change history of a customer from the audit log, newest first.

@@ -29,10 +29,14 @@ pub fn input(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()
 }
 
-/// A `datetime-local` value in `tz` as UTC. A time skipped by a daylight-saving change is an
-/// error; an ambiguous one takes the earlier instant.
+/// A `datetime-local` value in `tz` as UTC, or an RFC 3339 timestamp with its own offset (as
+/// the API sends). A time skipped by a daylight-saving change is an error; an ambiguous one
+/// takes the earlier instant.
 pub fn parse_input(field: &str, value: &str, tz: Tz) -> AppResult<DateTime<Utc>> {
     let value = value.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+        return Ok(at.with_timezone(&Utc));
+    }
     let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M"))
@@ -73,6 +77,9 @@ mod tests {
         assert_eq!(short(at, tz, at), "Mon 23 Nov, 14:30");
         let next_year = at + chrono::TimeDelta::days(365);
         assert_eq!(short(at, tz, next_year), "Mon 23 Nov 2026, 14:30");
+        // A timestamp with an offset keeps its own instant, whatever the zone.
+        let api = parse_input("due", "2026-11-23T14:30:00+02:00", tz).unwrap();
+        assert_eq!(api.to_rfc3339(), "2026-11-23T12:30:00+00:00");
     }
 
     #[test]

@@ -1,0 +1,57 @@
+//! CSV import server functions, under `/api/imports/`. The upload itself is a multipart form
+//! post handled by the server crate (`POST /customers/import/upload`); these load an import,
+//! save its mapping (and start it) and revert it. Only its uploader or an admin can open one.
+
+use crate::error::AppError;
+use crate::model::imports::{ImportView, ImportsOverview};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+async fn actor() -> Result<(crate::server::state::AppState, crate::server::services::access::Actor), AppError> {
+    use crate::server::{auth, services::access::Actor};
+    let me = auth::require_user()?;
+    let state = auth::state()?;
+    let actor = Actor::load(&state.db, &me.user).await?;
+    Ok((state, actor))
+}
+
+#[server(prefix = "/api", endpoint = "imports/overview")]
+pub async fn load_imports_overview(rejected: Option<i32>) -> Result<ImportsOverview, AppError> {
+    use crate::server::services::imports;
+    let (state, actor) = actor().await?;
+    let max_megabytes = (state.config.import_max_bytes / (1024 * 1024)) as u64;
+    imports::overview(&state.db, &actor, max_megabytes, state.config.import_max_rows as u64, rejected).await
+}
+
+#[server(prefix = "/api", endpoint = "imports/load")]
+pub async fn load_import(id: i32, show: String, page: u64) -> Result<ImportView, AppError> {
+    use crate::server::services::imports;
+    let (state, actor) = actor().await?;
+    imports::view(&state.db, &actor, id, &show, page.max(1)).await
+}
+
+/// Saves the column mapping (`columns[i]` = target of column i) and the mode; with
+/// `intent=start` also starts the import.
+#[server(prefix = "/api", endpoint = "imports/save")]
+pub async fn save_import(
+    id: i32,
+    mode: String,
+    intent: Option<String>,
+    columns: Option<std::collections::BTreeMap<String, String>>,
+) -> Result<(), AppError> {
+    use crate::server::services::imports;
+    let (state, actor) = actor().await?;
+    let start = intent.as_deref() == Some("start");
+    imports::save_mapping(&state.db, &actor, id, &mode, &columns.unwrap_or_default(), start).await?;
+    leptos_axum::redirect(&format!("/customers/import/{id}"));
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "imports/revert")]
+pub async fn revert_import(id: i32) -> Result<(), AppError> {
+    use crate::server::services::imports;
+    let (state, actor) = actor().await?;
+    imports::revert(&state.db, &actor, id).await?;
+    leptos_axum::redirect(&format!("/customers/import/{id}"));
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! The REST API under `/api/v1`: JSON in and out, authenticated by a personal API token
+//! (`Authorization: Bearer …`) or a browser session, acting with that user's permissions
+//! through the same services as the pages. Errors are JSON with a machine code and per-field
+//! messages. `openapi.json` documents exactly the routes registered here.
+
+mod activity;
+mod customers;
+mod openapi;
+
+pub use openapi::openapi_document;
+
+use app::error::AppError;
+use app::server::auth::CurrentUser;
+use app::server::services::access::Actor;
+use app::server::state::AppState;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch};
+use axum::{Extension, Json, Router};
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+
+/// Every route of the API, as (method, path) in OpenAPI form; `openapi.json` is built from the
+/// same list, and a test checks both ways.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/customers"),
+    ("post", "/api/v1/customers"),
+    ("get", "/api/v1/customers/{id}"),
+    ("patch", "/api/v1/customers/{id}"),
+    ("delete", "/api/v1/customers/{id}"),
+    ("get", "/api/v1/customers/{id}/interactions"),
+    ("post", "/api/v1/customers/{id}/interactions"),
+    ("get", "/api/v1/follow-ups"),
+    ("post", "/api/v1/follow-ups"),
+    ("patch", "/api/v1/follow-ups/{id}"),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/api/v1/customers", get(customers::list).post(customers::create))
+        .route(
+            "/api/v1/customers/{id}",
+            get(customers::get).patch(customers::patch).delete(customers::delete),
+        )
+        .route(
+            "/api/v1/customers/{id}/interactions",
+            get(activity::list_interactions).post(activity::log_interaction),
+        )
+        .route("/api/v1/follow-ups", get(activity::list_follow_ups).post(activity::create_follow_up))
+        .route("/api/v1/follow-ups/{id}", patch(activity::change_follow_up))
+        // Anything else under the API answers in the API's JSON, not with the HTML 404 page.
+        .route("/api/v1/{*rest}", axum::routing::any(|| async { ApiError(AppError::NotFound) }))
+}
+
+/// An error as the API answers it: `{"error": {"code", "message", "fields"?}}` with its
+/// status; a duplicate is a 409 naming the other customer.
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let mut body = json!({ "code": e.code(), "message": e.to_string() });
+        let mut status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::Validation { fields, .. } = &e {
+            body["fields"] = json!(fields);
+            if let Some(id) = e.value("duplicate_id").and_then(|v| v.parse::<i32>().ok()) {
+                status = StatusCode::CONFLICT;
+                body["code"] = json!("duplicate");
+                body["duplicate_id"] = json!(id);
+            }
+        }
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            body["message"] = json!(AppError::Internal.to_string());
+        }
+        (status, Json(json!({ "error": body }))).into_response()
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The caller as an `Actor`, or 401.
+async fn actor(state: &AppState, user: Option<Extension<CurrentUser>>) -> ApiResult<Actor> {
+    let Some(Extension(current)) = user else {
+        return Err(ApiError(AppError::Unauthorized));
+    };
+    Ok(Actor::load(&state.db, &current.user).await?)
+}
+
+/// A JSON body, or a 422 that says what is wrong with it.
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError(AppError::Validation {
+            message: format!("The request body is not valid JSON for this route: {e}"),
+            fields: BTreeMap::new(),
+            values: BTreeMap::new(),
+        })
+    })
+}
+
+
+/// `page` (1-based, default 1) and `per_page` (1 to 200, default 50) from the query string, as
+/// (page, per_page, offset).
+fn paging(params: &HashMap<String, String>) -> ApiResult<(u64, u64, u64)> {
+    let number = |key: &str, default: u64, max: u64, message: &str| match params.get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ApiError(AppError::field(key, message))),
+    };
+    let page = number("page", 1, u64::MAX / 1000, "Use a page number from 1.")?;
+    let per_page = number("per_page", 50, 200, "Use a whole number from 1 to 200.")?;
+    Ok((page, per_page, (page - 1) * per_page))
+}
+
+/// A page of results as the API answers it.
+fn page_json(data: Vec<serde_json::Value>, (page, per_page, _): (u64, u64, u64), total: u64) -> Json<serde_json::Value> {
+    let next_page = (page * per_page < total).then_some(page + 1);
+    Json(json!({ "data": data, "page": page, "per_page": per_page, "total": total, "next_page": next_page }))
+}
+
+/// An optional timestamp in RFC 3339 (UTC).
+fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+    t.map(|t| t.to_rfc3339())
+}
