@@ -1,4 +1,4 @@
-//! The `server` binary: `serve` (default), `migrate`, `create-admin`, `seed-demo`.
+//! The `server` binary: `serve` (default), `migrate`, `create-admin`, `seed-demo`, `seed-bench`.
 
 use app::server::config::Config;
 use app::server::services::{demo, users};
@@ -30,6 +30,14 @@ enum Command {
     },
     /// Add demo teams and users (one per role) when the database has no user yet.
     SeedDemo,
+    /// Benchmark data: the demo data, then this many more customers and interactions (for
+    /// `make bench-crm`; use an empty database).
+    SeedBench {
+        #[arg(long, default_value_t = 100_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        interactions: usize,
+    },
 }
 
 #[tokio::main]
@@ -130,6 +138,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 println!("the database already has users: demo data not added");
             }
+            Ok(())
+        }
+        Command::SeedBench {
+            customers,
+            interactions,
+        } => {
+            let state = server::build_state(config, leptos_options).await?;
+            if !demo::seed(&state.db).await.map_err(describe)? {
+                return Err("seed-bench needs an empty database".into());
+            }
+            app::server::services::bench_data::seed(&state.db, customers, interactions)
+                .await
+                .map_err(describe)?;
+            println!("benchmark data added: {customers} customers, about {interactions} interactions");
             Ok(())
         }
     }

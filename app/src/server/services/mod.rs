@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod bench_data;
 pub mod customers;
 pub mod follow_ups;
 pub mod imports;

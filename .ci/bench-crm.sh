@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# `make bench-crm`: the CRM at scale. Seeds 100,000 customers and 1,000,000 interactions (on top
+# of the demo data) into SQLite and into PostgreSQL, then measures with wrk, signed in as the demo
+# admin (who sees every customer), p50 and p95 latency of:
+#  - the server-rendered customer list filtered by lifecycle stage, page 1;
+#  - the same list on a deep page;
+#  - server-rendered customer pages, a random customer each request.
+# A benchmark, not a test: these machines are shared, so read the figures as one run's.
+# BENCH_CUSTOMERS, BENCH_INTERACTIONS, BENCH_SECONDS (per page, default 10) and
+# BENCH_CONNECTIONS (default 4) change the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[1;34m[bench-crm]\033[0m %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if ! command -v wrk > /dev/null; then
+  say "installing Debian's wrk"
+  as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk
+fi
+
+CUSTOMERS=${BENCH_CUSTOMERS:-100000}
+INTERACTIONS=${BENCH_INTERACTIONS:-1000000}
+DURATION=${BENCH_SECONDS:-10}
+CONNECTIONS=${BENCH_CONNECTIONS:-4}
+PORT=${BENCH_PORT:-3198}
+PG_BASE=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
+
+export PATH="$PWD/end2end/node_modules/.bin:$PATH"
+say "building the release site (cargo leptos build --release)"
+mkdir -p target
+cargo leptos build --release > target/bench-build.log 2>&1 || { tail -40 target/bench-build.log; exit 1; }
+BIN="${CARGO_TARGET_DIR:-target}/release/server"
+
+SCRATCH=$(mktemp -d)
+PID=""
+PG_DB="rapport_bench_$$"
+cleanup() {
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
+  psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" > /dev/null 2>&1 || true
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+export LEPTOS_OUTPUT_NAME=rapport LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
+export LEPTOS_SITE_ADDR=127.0.0.1:$PORT RUST_LOG=warn
+
+measure() { # label path [max_id] -> prints a row
+  local out
+  out=$(BENCH_MAX_ID="${3:-0}" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s .ci/bench-latency.lua \
+    "http://127.0.0.1:$PORT$2" | awk '/^RESULT/ { print $2, $3, $4, $5 }')
+  read -r p50 p95 n failed <<< "$out"
+  printf '%-12s %-44s %9s %9s %9s %7s\n' "$DB_LABEL" "$1" "$p50" "$p95" "$n" "$failed"
+  echo "$DB_LABEL|$1|$p50|$p95|$n|$failed" >> "$SCRATCH/results"
+}
+
+run_on() { # label database_url
+  DB_LABEL=$1
+  export DATABASE_URL=$2
+  say "$DB_LABEL: seeding $CUSTOMERS customers and $INTERACTIONS interactions"
+  local t0=$SECONDS
+  "$BIN" seed-bench --customers "$CUSTOMERS" --interactions "$INTERACTIONS" > "$SCRATCH/seed.log" 2>&1 \
+    || { tail -20 "$SCRATCH/seed.log"; exit 1; }
+  say "$DB_LABEL: seeded in $((SECONDS - t0)) s"
+  "$BIN" serve > "$SCRATCH/server.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.1; done
+  local cookie
+  cookie=$(curl -fs -D - -o /dev/null -H 'sec-fetch-site: same-origin' \
+    --data-urlencode 'email=admin@rapport.test' --data-urlencode 'password=demo-password-2026' \
+    "http://127.0.0.1:$PORT/api/sign_in" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2; exit }')
+  [ -n "$cookie" ] || { say "sign-in failed"; exit 1; }
+  export BENCH_COOKIE=$cookie
+  local total pages deep
+  total=$(curl -fs -H "Cookie: $cookie" "http://127.0.0.1:$PORT/customers?stage=active" \
+    | grep -o 'of [0-9,]* customers' | head -1 | tr -dc '0-9')
+  pages=$(( (total + 24) / 25 ))
+  deep=$(( pages * 3 / 4 ))
+  # Warm the caches as a server in use would be.
+  curl -fs -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$PORT/customers?stage=active"
+  measure "list, stage=active ($total), page 1" "/customers?stage=active"
+  measure "list, stage=active, page $deep of $pages" "/customers?stage=active&page=$deep"
+  measure "customer page (random of $((CUSTOMERS + 200)))" "/customers/1" "$((CUSTOMERS + 200))"
+  kill "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+  PID=""
+}
+
+printf '\n%-12s %-44s %9s %9s %9s %7s\n' "database" "page ($CONNECTIONS connections, ${DURATION}s each)" "p50 ms" "p95 ms" "requests" "failed"
+run_on SQLite "sqlite://$SCRATCH/bench.db?mode=rwc"
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  psql "$PG_BASE/postgres" -qc "CREATE DATABASE $PG_DB" > /dev/null
+  run_on PostgreSQL "$PG_BASE/$PG_DB"
+else
+  say "PostgreSQL is not answering on 127.0.0.1:5432: skipped"
+fi
+say "goal: p95 under 50 ms for every page on both databases"
+awk -F'|' '$4 + 0 >= 50 || $6 + 0 > 0 { bad = 1; print "  over the goal or failing: " $1 " " $2 } END { if (!bad) print "  all within the goal" }' "$SCRATCH/results"

@@ -1,0 +1,185 @@
+//! Bulk data for the CRM benchmark (`server seed-bench`, `make bench-crm`): on top of the demo
+//! data, many customers over the demo staff with tags, months of interactions and open
+//! follow-ups, written in large batches. Deterministic, so every run measures the same data.
+
+use crate::error::AppResult;
+use crate::server::entities::{
+    app_user, customer, customer_tag, follow_up, interaction, lifecycle_stage,
+};
+use crate::server::services::{begin_write, customers::name_key, follow_ups, now};
+use chrono::TimeDelta;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement,
+};
+
+const WORDS: [&str; 24] = [
+    "Harbor", "Birch", "Summit", "Cedar", "Atlas", "Lumen", "Nordic", "Orchard", "Pioneer",
+    "Quarry", "Riverside", "Silverline", "Tidewater", "Vista", "Amber", "Beacon", "Copper",
+    "Delta", "Evergreen", "Falcon", "Granite", "Horizon", "Iris", "Juniper",
+];
+const TRADES: [&str; 12] = [
+    "Bakery", "Logistics", "Dental", "Builders", "Florist", "Consulting", "Print", "Motors",
+    "Pharmacy", "Studio", "Foods", "Care",
+];
+const TAGS: [&str; 8] = ["vip", "referral", "newsletter", "partner", "wholesale", "trial", "event", "churn-risk"];
+const SUMMARIES: [(&str, &str); 4] = [
+    ("call", "Checked in about the open quote"),
+    ("email", "Sent the monthly statement"),
+    ("meeting", "Review of the service so far"),
+    ("note", "Prefers calls in the morning"),
+];
+
+/// Rows per insert statement (well under SQLite's bound-parameter limit).
+const BATCH: usize = 500;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+}
+
+/// Adds `customers` customers and about `interactions` interactions (spread unevenly over
+/// them). Call after the demo seed: owners are the demo's non-admin staff.
+pub async fn seed(db: &DatabaseConnection, customers: usize, interactions: usize) -> AppResult<()> {
+    let staff: Vec<app_user::Model> = app_user::Entity::find()
+        .filter(app_user::Column::Role.ne("admin"))
+        .all(db)
+        .await?;
+    let stages = lifecycle_stage::Entity::find().all(db).await?;
+    if staff.is_empty() || stages.is_empty() {
+        return Err(crate::error::internal("seed-bench", "run seed-demo first"));
+    }
+    let first_id: i32 = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .order_by_desc(customer::Column::Id)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .unwrap_or(0)
+        + 1;
+    let mut rng = Rng(100_000);
+    let start = now();
+    let per_customer = interactions as f64 / customers.max(1) as f64;
+    let mut made = 0usize;
+    let mut logged = 0usize;
+    while made < customers {
+        let n = BATCH.min(customers - made);
+        let txn = begin_write(db).await?;
+        let mut rows = Vec::with_capacity(n);
+        let mut tags = Vec::new();
+        let mut logs = Vec::new();
+        let mut due = Vec::new();
+        for k in 0..n {
+            let i = made + k;
+            let id = first_id + i as i32;
+            let owner = &staff[rng.next(staff.len())];
+            let name = format!(
+                "{} {} {} {}",
+                WORDS[rng.next(WORDS.len())],
+                WORDS[rng.next(WORDS.len())],
+                TRADES[rng.next(TRADES.len())],
+                i + 1
+            );
+            let key = name_key(&name);
+            let email = (rng.next(10) < 8).then(|| format!("contact{i}@bench.example"));
+            let created = start - TimeDelta::days(30 + rng.next(700) as i64);
+            // Interactions: each customer gets a share around the average, the last one some
+            // time in the past year.
+            let count = if per_customer <= 0.0 {
+                0
+            } else {
+                rng.next((per_customer * 2.0).round() as usize + 1)
+            };
+            let count = count.min(interactions.saturating_sub(logged));
+            logged += count;
+            let mut last = None;
+            for _ in 0..count {
+                let (kind, summary) = SUMMARIES[rng.next(SUMMARIES.len())];
+                let at = start - TimeDelta::days(rng.next(365) as i64) - TimeDelta::minutes(rng.next(600) as i64);
+                last = Some(last.map_or(at, |l: chrono::DateTime<chrono::Utc>| l.max(at)));
+                logs.push(interaction::ActiveModel {
+                    customer_id: Set(id),
+                    author_id: Set(Some(owner.id)),
+                    kind: Set(kind.into()),
+                    occurred_at: Set(at),
+                    summary: Set(summary.into()),
+                    outcome: Set(String::new()),
+                    created_at: Set(at),
+                    ..Default::default()
+                });
+            }
+            let next = (rng.next(4) == 0).then(|| start + TimeDelta::hours(rng.next(24 * 60) as i64 - 24 * 14));
+            if let Some(at) = next {
+                due.push(follow_up::ActiveModel {
+                    customer_id: Set(id),
+                    assignee_id: Set(owner.id),
+                    created_by: Set(Some(owner.id)),
+                    due_at: Set(at),
+                    note: Set("Call back".into()),
+                    status: Set(follow_ups::OPEN.into()),
+                    completed_at: Set(None),
+                    completed_by: Set(None),
+                    created_at: Set(created),
+                    ..Default::default()
+                });
+            }
+            for t in TAGS.iter().filter(|_| rng.next(6) == 0) {
+                tags.push(customer_tag::ActiveModel {
+                    customer_id: Set(id),
+                    tag: Set((*t).into()),
+                });
+            }
+            rows.push(customer::ActiveModel {
+                id: Set(id),
+                kind: Set(if i % 4 == 0 { "person" } else { "organisation" }.into()),
+                name_key: Set(key),
+                name: Set(name),
+                email_key: Set(email.clone()),
+                email: Set(email),
+                phone: Set((rng.next(10) < 6).then(|| format!("+44 20 {:07}", i % 10_000_000))),
+                notes: Set(String::new()),
+                owner_id: Set(owner.id),
+                team_id: Set(owner.team_id),
+                stage_id: Set(stages[rng.next(stages.len())].id),
+                quality: Set([0, 50, 100, 100][rng.next(4)]),
+                quality_expires_at: Set(None),
+                last_interaction_at: Set(last),
+                next_follow_up_at: Set(next),
+                created_by: Set(Some(owner.id)),
+                created_at: Set(created),
+                updated_at: Set(created),
+            });
+        }
+        customer::Entity::insert_many(rows).exec(&txn).await?;
+        for chunk in tags.chunks(BATCH * 2) {
+            customer_tag::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        for chunk in logs.chunks(BATCH * 2) {
+            interaction::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        for chunk in due.chunks(BATCH) {
+            follow_up::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        txn.commit().await?;
+        made += n;
+        if made % 10_000 == 0 || made == customers {
+            eprintln!("  {made} customers, {logged} interactions");
+        }
+    }
+    // Explicit ids do not advance PostgreSQL's sequence: move it past them.
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_raw(Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT setval(pg_get_serial_sequence('customer', 'id'), (SELECT MAX(id) FROM customer))",
+        ))
+        .await?;
+    }
+    // Fresh planner statistics, as a database in use would have.
+    db.execute_raw(Statement::from_string(db.get_database_backend(), "ANALYZE"))
+        .await?;
+    Ok(())
+}
