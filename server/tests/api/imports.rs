@@ -169,6 +169,19 @@ async fn an_import_is_mapped_previewed_run_and_reverted(app: &TestApp) {
     let (status, _) = app.err(&nina, "/api/imports/save", &[&mapping[..], &[("intent", "start")]].concat()).await;
     assert_eq!(status, 409);
 
+    // A worker that took it and died (its heartbeat is old) is taken over.
+    {
+        use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+        let job = app::server::entities::customer_import::Entity::find_by_id(id.parse::<i32>().unwrap())
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut job: app::server::entities::customer_import::ActiveModel = job.into();
+        job.status = Set("running".into());
+        job.heartbeat_at = Set(Some(chrono::Utc::now() - chrono::Duration::minutes(5)));
+        job.update(&app.state.db).await.unwrap();
+    }
     assert!(imports::work(&app.state.db).await.unwrap());
     assert!(!imports::work(&app.state.db).await.unwrap());
     let v = view(app, &nina, &id, "problems").await;
