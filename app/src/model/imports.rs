@@ -96,6 +96,8 @@ pub struct ImportView {
     pub preview: Vec<PreviewRow>,
     /// Rows of the preview that would fail, out of every row of the file.
     pub preview_failures: u64,
+    /// Required custom fields no column goes into: every new customer would fail.
+    pub missing_required: Vec<String>,
     pub results: Vec<ImportRowView>,
     pub results_total: u64,
     pub show: String,

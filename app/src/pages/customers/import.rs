@@ -33,6 +33,19 @@ fn outcome_label(outcome: &str) -> &'static str {
     }
 }
 
+/// 100000 → "100,000".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `/customers/import`: the upload form and the recent imports.
 #[component]
 pub fn ImportsPage() -> impl IntoView {
@@ -55,7 +68,7 @@ pub fn ImportsPage() -> impl IntoView {
                         let has_error = error.is_some();
                         let hint = format!(
                             "The first line holds the column names. Comma-, semicolon- or tab-separated UTF-8 text (“CSV UTF-8” in spreadsheets), up to {} MB and {} customers.",
-                            o.max_megabytes, o.max_rows
+                            o.max_megabytes, thousands(o.max_rows)
                         );
                         view! {
                             <section class="panel" aria-labelledby="upload-title">
@@ -185,10 +198,18 @@ fn MappingForm(v: ImportView, save: ServerAction<SaveImport>) -> impl IntoView {
             <h2 id="mapping-title">"Map columns to fields"</h2>
             <FormError error=error/>
             {move || mapping_error.get().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+            {(!v.missing_required.is_empty()).then(|| view! {
+                <div class="alert alert-warn" role="status">
+                    {format!(
+                        "No column goes into these required fields, so every new customer would fail: {}. Map a column to each, or add one to the file.",
+                        v.missing_required.join(", ")
+                    )}
+                </div>
+            })}
             <ActionForm action=save attr:class="stack-form">
                 <input type="hidden" name="id" value=id/>
                 <div class="table-wrap">
-                    <table class="data mapping">
+                    <table class="data mapping responsive">
                         <caption class="sr-only">"Which field each column of the file goes into"</caption>
                         <thead><tr>
                             <th scope="col">"Column in the file"</th>
@@ -205,9 +226,9 @@ fn MappingForm(v: ImportView, save: ServerAction<SaveImport>) -> impl IntoView {
                                 let targets = targets.clone();
                                 view! {
                                     <tr class:has-error=move || err.with(Option::is_some)>
-                                        <th scope="row"><label for=select_id.clone()>{header}</label></th>
-                                        <td class="muted example">{example}</td>
-                                        <td>
+                                        <td data-label="Column"><label class="column-name" for=select_id.clone()>{header}</label></td>
+                                        <td data-label="Example" class="muted example">{example}</td>
+                                        <td data-label="Goes into" class="mapping-target">
                                             <select id=select_id name=format!("columns[{i}]")
                                                 aria-invalid=move || if err.with(Option::is_some) { "true" } else { "false" }
                                                 aria-describedby=move || err.with(Option::is_some).then(|| error_id.clone())>

@@ -424,7 +424,8 @@ impl Lookups {
         self.mapping.iter().position(|t| t == target)
     }
 
-    /// "Email (column “E-mail”)" for a form field name such as `email` or `cf_region`.
+    /// "Email (column “E-mail”): " for a form field name such as `email` or `cf_region`, to put
+    /// before a message about it. An unmapped custom field's message names it already.
     fn describe(&self, field: &str, targets: &[Choice]) -> String {
         let target = match field {
             "owner_id" => "owner".to_string(),
@@ -439,8 +440,9 @@ impl Lookups {
             .map(|t| t.label.trim_end_matches(" (custom field)").to_string())
             .unwrap_or_else(|| field.to_string());
         match self.mapped(&target).and_then(|i| self.headers.get(i)) {
-            Some(h) => format!("{label} (column “{h}”)"),
-            None => label,
+            Some(h) => format!("{label} (column “{h}”): "),
+            None if field.starts_with("cf_") => String::new(),
+            None => format!("{label}: "),
         }
     }
 
@@ -523,7 +525,7 @@ fn messages(error: &AppError, lookups: &Lookups, targets: &[Choice]) -> Vec<Stri
     match error {
         AppError::Validation { fields, .. } if !fields.is_empty() => fields
             .iter()
-            .map(|(field, message)| format!("{}: {message}", lookups.describe(field, targets)))
+            .map(|(field, message)| format!("{}{message}", lookups.describe(field, targets)))
             .collect(),
         other => vec![other.to_string()],
     }
@@ -705,6 +707,13 @@ pub async fn view<C: ConnectionTrait>(
             });
         }
     }
+    let missing_required = fields::active(db)
+        .await?
+        .into_iter()
+        .filter(|f| f.required && fields::may_edit(actor, f))
+        .filter(|f| lookups.mapped(&format!("custom:{}", f.key)).is_none())
+        .map(|f| f.label)
+        .collect();
     let show = if RESULT_FILTERS.iter().any(|(k, _)| *k == show) { show } else { "problems" };
     let mut rows = customer_import_row::Entity::find().filter(customer_import_row::Column::ImportId.eq(id));
     rows = match show {
@@ -753,6 +762,7 @@ pub async fn view<C: ConnectionTrait>(
         targets,
         preview,
         preview_failures,
+        missing_required,
         results,
         results_total,
         show: show.into(),
@@ -865,7 +875,8 @@ fn changed_fields(before: &CustomerForm, after: &CustomerForm, lookups: &Lookups
         .values()
         .into_iter()
         .filter(|(k, v)| b.get(k) != Some(v))
-        .map(|(k, _)| lookups.describe(&k, targets))
+        .map(|(k, _)| lookups.describe(&k, targets).trim_end_matches([':', ' ']).to_string())
+        .filter(|name| !name.is_empty())
         .collect();
     names.dedup();
     names.join(", ")
