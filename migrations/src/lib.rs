@@ -7,6 +7,7 @@ mod m20261122_000001_create_foundation;
 mod m20261122_000002_create_crm_core;
 mod m20261123_000003_create_api_tokens;
 mod m20261123_000004_create_customer_imports;
+mod m20261123_000005_customer_list_indexes;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_crm_core::Migration),
             Box::new(m20261123_000003_create_api_tokens::Migration),
             Box::new(m20261123_000004_create_customer_imports::Migration),
+            Box::new(m20261123_000005_customer_list_indexes::Migration),
         ]
     }
 }

@@ -178,8 +178,13 @@ pub async fn seed(db: &DatabaseConnection, customers: usize, interactions: usize
         ))
         .await?;
     }
-    // Fresh planner statistics, as a database in use would have.
-    db.execute_raw(Statement::from_string(db.get_database_backend(), "ANALYZE"))
+    // Fresh planner statistics and (on PostgreSQL) visibility map, as autovacuum gives a
+    // database in use.
+    let tidy = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => "VACUUM ANALYZE",
+        _ => "ANALYZE",
+    };
+    db.execute_raw(Statement::from_string(db.get_database_backend(), tidy))
         .await?;
     Ok(())
 }

@@ -719,12 +719,24 @@ pub async fn list<C: ConnectionTrait>(
     let cond = list_condition(db, actor, query).await?;
     let total = customer::Entity::find().filter(cond.clone()).count(db).await?;
     let page = query.page.max(1);
-    let rows = sorted(cond, query)
+    // The page's ids first (from an index alone where one fits, deep pages included), then
+    // only those rows.
+    let ids: Vec<i32> = sorted(cond, query)
+        .select_only()
+        .column(customer::Column::Id)
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE)
+        .into_tuple()
         .all(db)
         .await?;
-    let ids: Vec<i32> = rows.iter().map(|c| c.id).collect();
+    let mut found: HashMap<i32, customer::Model> = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let rows: Vec<customer::Model> = ids.iter().filter_map(|id| found.remove(id)).collect();
     let mut tags = tags_of(db, &ids).await?;
     let users: HashMap<i32, String> = app_user::Entity::find()
         .all(db)
