@@ -162,6 +162,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             middleware::server_fn_error_status,
         ))
+        .layer(axum::middleware::from_fn(middleware::page_redirect_status))
         .layer(axum::middleware::from_fn(middleware::guard_server_fns))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

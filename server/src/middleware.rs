@@ -233,6 +233,18 @@ pub async fn server_fn_error_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// A page that redirected while rendering (a signed-out visitor on a protected page) comes
+/// back with a `Location` header but status 200: make it a real 302, so that a browser without
+/// JavaScript follows it too.
+pub async fn page_redirect_status(req: Request, next: Next) -> Response {
+    let is_get = req.method() == Method::GET;
+    let mut res = next.run(req).await;
+    if is_get && res.status() == StatusCode::OK && res.headers().contains_key(header::LOCATION) {
+        *res.status_mut() = StatusCode::FOUND;
+    }
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,11 +37,16 @@ pub fn RequireUser(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -
     let viewer = expect_context::<ViewerResource>().0;
     let location = use_location();
     let children = StoredValue::new(children);
+    // The viewer is read synchronously (so the transition waits for it) and the page is made
+    // inside `Unsuspend`, only when it is really rendered: server-side rendering runs this
+    // closure in several passes, and a page made in each would fetch its data each time.
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match viewer.await {
-                    Ok(Viewer { user: Some(user), .. }) => {
+            {move || {
+                let outcome = viewer.get();
+                Unsuspend::new(move || match outcome {
+                    None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+                    Some(Ok(Viewer { user: Some(user), .. })) => {
                         if role.is_some_and(|r| !user.role.at_least(r)) {
                             view! { <Forbidden/> }.into_any()
                         } else {
@@ -49,15 +54,18 @@ pub fn RequireUser(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -
                             children.with_value(|c| c()).into_any()
                         }
                     }
-                    Ok(Viewer { needs_setup: true, .. }) => view! { <Redirect path="/setup"/> }.into_any(),
-                    Ok(_) => {
-                        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+                    Some(Ok(Viewer { needs_setup: true, .. })) => view! { <Redirect path="/setup"/> }.into_any(),
+                    Some(Ok(_)) => {
+                        let search = location.search.get_untracked();
+                        let search = search.trim_start_matches('?');
+                        let pathname = location.pathname.get_untracked();
+                        let here = if search.is_empty() { pathname } else { format!("{pathname}?{search}") };
                         let path = if here == "/" { "/signin".to_string() } else { format!("/signin?next={}", encode(&here)) };
                         view! { <Redirect path=path/> }.into_any()
                     }
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                }
-            })}
+                    Some(Err(e)) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                })
+            }}
         </Transition>
     }
 }

@@ -199,7 +199,19 @@ async fn a_plain_form_post_without_a_session_is_sent_to_sign_in(app: &TestApp) {
     assert_eq!(res.headers()["location"], "/signin");
 }
 
+async fn a_signed_out_visitor_of_a_page_is_redirected_to_sign_in_and_back(app: &TestApp) {
+    app.create_user("ada@example.org", app::model::user::Role::Admin, crate::helpers::PASSWORD).await;
+    let res = crate::helpers::TestApp::new_client()
+        .get(app.url("/customers?stage=active"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "/signin?next=/customers%3Fstage%3Dactive");
+}
+
 on_both_databases!(
+    a_signed_out_visitor_of_a_page_is_redirected_to_sign_in_and_back,
     health_answers_and_readiness_follows_the_database,
     html_pages_carry_a_nonce_csp_and_the_other_security_headers,
     posts_from_another_site_are_refused_with_403,
