@@ -8,6 +8,7 @@ mod m20261122_000002_create_crm_core;
 mod m20261123_000003_create_api_tokens;
 mod m20261123_000004_create_customer_imports;
 mod m20261123_000005_customer_list_indexes;
+mod m20261123_000006_create_processes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_api_tokens::Migration),
             Box::new(m20261123_000004_create_customer_imports::Migration),
             Box::new(m20261123_000005_customer_list_indexes::Migration),
+            Box::new(m20261123_000006_create_processes::Migration),
         ]
     }
 }

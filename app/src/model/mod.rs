@@ -5,3 +5,4 @@ pub mod admin;
 pub mod crm;
 pub mod user;
 pub mod imports;
+pub mod process;

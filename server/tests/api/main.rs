@@ -6,6 +6,7 @@ mod customers;
 mod imports;
 pub mod helpers;
 mod mail;
+mod processes;
 mod rest;
 mod security;
 mod teams;

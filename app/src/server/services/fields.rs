@@ -85,20 +85,22 @@ fn describe(field: &custom_field::Model) -> String {
 
 /// The custom inputs of the customer form for `actor`.
 pub fn inputs(actor: &Actor, fields: &[custom_field::Model]) -> Vec<CustomInput> {
-    fields
-        .iter()
-        .map(|f| CustomInput {
-            key: f.key.clone(),
-            label: f.label.clone(),
-            field_type: f.field_type.clone(),
-            options: options_of(f),
-            required: f.required,
-            min_value: f.min_value,
-            max_value: f.max_value,
-            editable: may_edit(actor, f),
-            hint: describe(f),
-        })
-        .collect()
+    fields.iter().map(|f| input_of(f, may_edit(actor, f))).collect()
+}
+
+/// One field's input.
+pub fn input_of(f: &custom_field::Model, editable: bool) -> CustomInput {
+    CustomInput {
+        key: f.key.clone(),
+        label: f.label.clone(),
+        field_type: f.field_type.clone(),
+        options: options_of(f),
+        required: f.required,
+        min_value: f.min_value,
+        max_value: f.max_value,
+        editable,
+        hint: describe(f),
+    }
 }
 
 /// A value checked against its field: the stored form (trimmed; numbers and dates

@@ -13,6 +13,8 @@ pub mod export;
 pub mod fields;
 pub mod outbox;
 pub mod passwords;
+pub mod processes;
+pub mod runs;
 pub mod sessions;
 pub mod stages;
 pub mod teams;

@@ -1,0 +1,514 @@
+//! Process templates and runs through their services, on SQLite and PostgreSQL: versions and
+//! publishing, the step rules (data, approval with rework, stop, optional), who may act,
+//! triggers, "My day", cancelling, JSON export and import, and two people acting at once.
+
+use crate::helpers::TestApp;
+use crate::on_both_databases;
+use app::error::AppError;
+use app::model::crm::{CustomFieldForm, CustomerForm};
+use app::model::process::StepForm;
+use app::model::user::Role;
+use app::server::entities::{customer, process_run, process_run_event, process_step_run};
+use app::server::services::access::Actor;
+use app::server::services::runs::{self, StepAction};
+use app::server::services::{customers, fields, processes, users};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use std::collections::BTreeMap;
+
+struct World {
+    north: i32,
+    admin: Actor,
+    mia: Actor,
+    nina: Actor,
+    nora: Actor,
+    sam: Actor,
+}
+
+async fn actor(app: &TestApp, id: i32) -> Actor {
+    let user = users::find(&app.state.db, id).await.unwrap();
+    let view = users::view(&app.state.db, &user).await.unwrap();
+    Actor::load(&app.state.db, &view).await.unwrap()
+}
+
+/// Team North (manager Mia, members Nina and Nora), team South (member Sam), admin Ada; and a
+/// required custom field "contract" that data steps ask for.
+async fn world(app: &TestApp) -> World {
+    let north = app.create_team("North").await;
+    let south = app.create_team("South").await;
+    let ada = app.create_member_of("ada@example.org", Role::Admin, None, "UTC").await;
+    let mia = app.create_member_of("mia@example.org", Role::Manager, Some(north), "UTC").await;
+    app::server::services::teams::add_manager(&app.state.db, mia, north, mia).await.unwrap();
+    let nina = app.create_member_of("nina@example.org", Role::Member, Some(north), "Europe/Berlin").await;
+    let nora = app.create_member_of("nora@example.org", Role::Member, Some(north), "UTC").await;
+    let sam = app.create_member_of("sam@example.org", Role::Member, Some(south), "UTC").await;
+    fields::create(
+        &app.state.db,
+        ada,
+        &CustomFieldForm {
+            key: "contract".into(),
+            label: "Contract number".into(),
+            field_type: "text".into(),
+            pattern: "C-[0-9]{4}".into(),
+            owner_role: "manager".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    World {
+        north,
+        admin: actor(app, ada).await,
+        mia: actor(app, mia).await,
+        nina: actor(app, nina).await,
+        nora: actor(app, nora).await,
+        sam: actor(app, sam).await,
+    }
+}
+
+fn step(title: &str, kind: &str) -> StepForm {
+    StepForm {
+        title: title.into(),
+        kind: kind.into(),
+        assignee_rule: "owner".into(),
+        due_unit: "days".into(),
+        due_from: "start".into(),
+        ..Default::default()
+    }
+}
+
+fn approval(title: &str) -> StepForm {
+    StepForm {
+        assignee_rule: "role".into(),
+        assignee_role: "manager".into(),
+        ..step(title, "approval")
+    }
+}
+
+fn data_step(title: &str, keys: &[&str]) -> StepForm {
+    StepForm {
+        fields: keys.iter().map(|k| (k.to_string(), "on".to_string())).collect(),
+        ..step(title, "data")
+    }
+}
+
+/// A published template with the given steps; returns (template id, version id).
+async fn published(app: &TestApp, w: &World, name: &str, steps: Vec<StepForm>) -> (i32, i32) {
+    let db = &app.state.db;
+    let (t, v) = processes::create_template(db, &w.admin, name, "Why it exists").await.unwrap();
+    for s in &steps {
+        processes::add_step(db, &w.admin, v.id, s).await.unwrap();
+    }
+    processes::publish(db, &w.admin, v.id).await.unwrap();
+    (t.id, v.id)
+}
+
+async fn customer_of(app: &TestApp, owner: &Actor, name: &str) -> customer::Model {
+    customers::create(
+        &app.state.db,
+        owner,
+        &CustomerForm {
+            kind: "organisation".into(),
+            name: name.into(),
+            stage: "prospect".into(),
+            ..Default::default()
+        },
+        true,
+    )
+    .await
+    .unwrap()
+}
+
+async fn steps_of(app: &TestApp, run_id: i32) -> Vec<process_step_run::Model> {
+    process_step_run::Entity::find()
+        .filter(process_step_run::Column::RunId.eq(run_id))
+        .order_by_asc(process_step_run::Column::Position)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+fn states(steps: &[process_step_run::Model]) -> Vec<&str> {
+    steps.iter().map(|s| s.status.as_str()).collect()
+}
+
+async fn run_of(app: &TestApp, id: i32) -> process_run::Model {
+    process_run::Entity::find_by_id(id).one(&app.state.db).await.unwrap().unwrap()
+}
+
+fn complete() -> StepAction {
+    StepAction::Complete(BTreeMap::new())
+}
+
+async fn a_published_version_is_frozen_and_edits_go_to_a_new_draft(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    let (template, v1) = published(app, &w, "Onboarding", vec![step("Call", "task")]).await;
+
+    let frozen = processes::add_step(db, &w.admin, v1, &step("More", "task")).await.unwrap_err();
+    assert!(matches!(&frozen, AppError::Conflict(m) if m.contains("new draft")), "{frozen:?}");
+
+    let c = customer_of(app, &w.nina, "Acme").await;
+    let old_run = runs::start(db, &w.nina, template, c.id).await.unwrap();
+
+    let v2 = processes::new_draft(db, &w.admin, template).await.unwrap();
+    assert_eq!(v2.number, 2);
+    assert_eq!(processes::new_draft(db, &w.admin, template).await.unwrap().id, v2.id, "one draft at a time");
+    let copied = processes::version_detail(db, &w.admin, v2.id).await.unwrap();
+    assert_eq!(copied.steps.len(), 1, "the draft starts as a copy");
+    processes::add_step(db, &w.admin, v2.id, &step("Visit", "task")).await.unwrap();
+    processes::save_draft(db, &w.admin, v2.id, "Onboarding 2", "A better goal").await.unwrap();
+    processes::publish(db, &w.admin, v2.id).await.unwrap();
+
+    let c2 = customer_of(app, &w.nina, "Beta").await;
+    let new_run = runs::start(db, &w.nina, template, c2.id).await.unwrap();
+    assert_eq!(new_run.version_id, v2.id);
+    assert_eq!(run_of(app, old_run.id).await.version_id, v1, "a run stays on its version");
+    assert_eq!(steps_of(app, old_run.id).await.len(), 1);
+    assert_eq!(steps_of(app, new_run.id).await.len(), 2);
+    let detail = processes::detail(db, &w.admin, template).await.unwrap();
+    assert_eq!(detail.name, "Onboarding 2");
+    assert_eq!(detail.versions.iter().map(|v| v.status.as_str()).collect::<Vec<_>>(), vec!["published", "published"]);
+
+    processes::archive_version(db, &w.admin, v1).await.unwrap();
+    let c3 = customer_of(app, &w.nina, "Gamma").await;
+    assert_eq!(runs::start(db, &w.nina, template, c3.id).await.unwrap().version_id, v2.id);
+    let members_may_not = processes::add_step(db, &w.nina, v2.id, &step("x", "task")).await.unwrap_err();
+    assert_eq!(members_may_not, AppError::Forbidden);
+}
+
+async fn a_draft_is_checked_before_it_is_published(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    let (_, v) = processes::create_template(db, &w.admin, "Review", "Check the file").await.unwrap();
+    let empty = processes::publish(db, &w.admin, v.id).await.unwrap_err();
+    assert!(matches!(&empty, AppError::Conflict(m) if m.contains("at least one step")), "{empty:?}");
+    processes::add_step(db, &w.admin, v.id, &approval("Sign off")).await.unwrap();
+    let first = processes::publish(db, &w.admin, v.id).await.unwrap_err();
+    assert!(matches!(&first, AppError::Conflict(m) if m.contains("no step before it")), "{first:?}");
+
+    let bad = StepForm {
+        title: " ".into(),
+        kind: "party".into(),
+        due_amount: "soon".into(),
+        ..step("", "")
+    };
+    let err = processes::add_step(db, &w.admin, v.id, &bad).await.unwrap_err();
+    for field in ["title", "kind", "due_amount"] {
+        assert!(err.field_error(field).is_some(), "no message for {field}: {err:?}");
+    }
+    assert_eq!(err.value("due_amount").as_deref(), Some("soon"), "the input is kept");
+    let owner_approval = StepForm { assignee_rule: "owner".into(), ..approval("x") };
+    assert!(processes::add_step(db, &w.admin, v.id, &owner_approval).await.unwrap_err().field_error("assignee_rule").is_some());
+    let no_fields = processes::add_step(db, &w.admin, v.id, &data_step("Data", &[])).await.unwrap_err();
+    assert!(no_fields.field_error("fields").is_some());
+    let unknown = processes::add_step(db, &w.admin, v.id, &data_step("Data", &["shoe_size"])).await.unwrap_err();
+    assert!(unknown.field_error("fields").unwrap().contains("shoe_size"));
+    let optional_stop = StepForm { optional: "on".into(), ..step("Gate", "stop") };
+    assert!(processes::add_step(db, &w.admin, v.id, &optional_stop).await.unwrap_err().field_error("optional").is_some());
+
+    // Reordering puts a task before the approval; then it publishes.
+    let task = processes::add_step(db, &w.admin, v.id, &step("Collect papers", "task")).await.unwrap();
+    processes::move_step(db, &w.admin, task.id, -1).await.unwrap();
+    let detail = processes::version_detail(db, &w.admin, v.id).await.unwrap();
+    assert_eq!(detail.steps.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(), vec!["Collect papers", "Sign off"]);
+    assert!(detail.problems.is_empty(), "{:?}", detail.problems);
+    processes::publish(db, &w.admin, v.id).await.unwrap();
+    let _ = w.north;
+}
+
+async fn a_run_goes_through_data_approval_rework_and_completes(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    let (template, _) = published(
+        app,
+        &w,
+        "Loan review",
+        vec![
+            step("Collect documents", "task"),
+            data_step("Record the contract", &["email", "contract"]),
+            approval("Manager sign-off"),
+            step("Tell the customer", "task"),
+        ],
+    )
+    .await;
+    let c = customer_of(app, &w.nina, "Acme").await;
+    let run = runs::start(db, &w.nina, template, c.id).await.unwrap();
+    let s = steps_of(app, run.id).await;
+    assert_eq!(states(&s), vec!["available", "available", "waiting", "available"]);
+    assert!(s[0].available_at.is_some() && s[2].available_at.is_none());
+
+    runs::act(db, &w.nina, run.id, s[0].id, complete()).await.unwrap();
+
+    // A data step refuses missing or invalid values, names each field and keeps the input.
+    let typed = BTreeMap::from([("email".to_string(), "info@acme.example".to_string()), ("contract".to_string(), "12".to_string())]);
+    let err = runs::act(db, &w.nina, run.id, s[1].id, StepAction::Complete(typed)).await.unwrap_err();
+    assert!(err.field_error("data_contract").is_some(), "{err:?}");
+    assert_eq!(err.value("data_email").as_deref(), Some("info@acme.example"));
+    assert_eq!(err.value("data_contract").as_deref(), Some("12"));
+    let missing = runs::act(db, &w.nina, run.id, s[1].id, complete()).await.unwrap_err();
+    assert!(missing.field_error("data_email").is_some() && missing.field_error("data_contract").is_some());
+    assert_eq!(steps_of(app, run.id).await[1].status, "available", "nothing was recorded");
+
+    let good = BTreeMap::from([("email".to_string(), "info@acme.example".to_string()), ("contract".to_string(), "C-1234".to_string())]);
+    runs::act(db, &w.nina, run.id, s[1].id, StepAction::Complete(good)).await.unwrap();
+    let saved = customer::Entity::find_by_id(c.id).one(db).await.unwrap().unwrap();
+    assert_eq!(saved.email.as_deref(), Some("info@acme.example"), "completing writes the customer");
+    assert_eq!(fields::form_values(db, c.id).await.unwrap().get("contract").map(String::as_str), Some("C-1234"));
+
+    // Only a manager of the customer's team decides the approval.
+    let s = steps_of(app, run.id).await;
+    assert_eq!(s[2].status, "available");
+    assert_eq!(runs::act(db, &w.nina, run.id, s[2].id, StepAction::Approve).await.unwrap_err(), AppError::Forbidden);
+    let view = runs::view(db, &w.nina, run.id).await.unwrap();
+    assert!(!view.steps[2].can_decide);
+    assert!(view.steps[2].why_not.as_deref().unwrap().contains("manager"));
+
+    let no_reason = runs::act(db, &w.mia, run.id, s[2].id, StepAction::Reject("  ".into())).await.unwrap_err();
+    assert!(no_reason.field_error("reason").is_some());
+    runs::act(db, &w.mia, run.id, s[2].id, StepAction::Reject("The contract number is wrong".into())).await.unwrap();
+    let s = steps_of(app, run.id).await;
+    assert_eq!(states(&s), vec!["done", "available", "rejected", "available"]);
+    assert_eq!(s[1].reopened_count, 1);
+    assert_eq!(s[2].decision_reason.as_deref(), Some("The contract number is wrong"));
+    assert!(s[1].completed_at.is_none());
+
+    let fixed = BTreeMap::from([("email".to_string(), "info@acme.example".to_string()), ("contract".to_string(), "C-4321".to_string())]);
+    runs::act(db, &w.nina, run.id, s[1].id, StepAction::Complete(fixed)).await.unwrap();
+    assert_eq!(steps_of(app, run.id).await[2].status, "available", "the approval opens again after rework");
+    runs::act(db, &w.mia, run.id, s[2].id, StepAction::Approve).await.unwrap();
+    let after = runs::act(db, &w.nina, run.id, s[3].id, complete()).await.unwrap();
+    assert_eq!(after.status, "completed");
+    assert!(after.active_key.is_none() && after.finished_at.is_some());
+
+    let s = steps_of(app, run.id).await;
+    assert_eq!(states(&s), vec!["done", "done", "approved", "done"]);
+    assert_eq!(s[2].decided_by, Some(w.mia.id));
+    assert_eq!(s[1].completed_by, Some(w.nina.id));
+    let events: Vec<String> = process_run_event::Entity::find()
+        .filter(process_run_event::Column::RunId.eq(run.id))
+        .order_by_asc(process_run_event::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        events,
+        vec!["started", "completed", "completed", "rejected", "reopened", "completed", "approved", "completed", "completed"]
+    );
+    let shown = runs::of_customer(db, &w.nora, c.id).await.unwrap();
+    assert_eq!((shown[0].status.as_str(), shown[0].done, shown[0].total), ("completed", 4, 4));
+    let late = runs::act(db, &w.nina, run.id, s[3].id, complete()).await.unwrap_err();
+    assert!(matches!(&late, AppError::Conflict(m) if m.contains("complete")), "{late:?}");
+    assert_eq!(runs::view(db, &w.sam, run.id).await.unwrap_err(), AppError::NotFound, "other teams cannot see it");
+}
+
+async fn stop_steps_block_what_follows_and_only_optional_steps_are_skipped(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    let optional = StepForm { optional: "on".into(), ..step("Send a welcome gift", "task") };
+    let (template, _) = published(
+        app,
+        &w,
+        "Recovery",
+        vec![step("Call", "task"), optional, step("Check with legal", "stop"), step("Offer", "task")],
+    )
+    .await;
+    let c = customer_of(app, &w.nina, "Acme").await;
+    let run = runs::start(db, &w.nina, template, c.id).await.unwrap();
+    let s = steps_of(app, run.id).await;
+    assert_eq!(states(&s), vec!["available", "available", "available", "waiting"]);
+    let blocked = runs::act(db, &w.nina, run.id, s[3].id, complete()).await.unwrap_err();
+    assert!(matches!(&blocked, AppError::Conflict(m) if m.contains("waiting")), "{blocked:?}");
+
+    let required = runs::act(db, &w.nina, run.id, s[0].id, StepAction::Skip("busy".into())).await.unwrap_err();
+    assert!(matches!(&required, AppError::Conflict(m) if m.contains("optional")), "{required:?}");
+    let reasonless = runs::act(db, &w.nina, run.id, s[1].id, StepAction::Skip(String::new())).await.unwrap_err();
+    assert!(reasonless.field_error("reason").is_some());
+    runs::act(db, &w.nina, run.id, s[1].id, StepAction::Skip("No budget this quarter".into())).await.unwrap();
+    runs::act(db, &w.nina, run.id, s[2].id, complete()).await.unwrap();
+    assert_eq!(steps_of(app, run.id).await[3].status, "available", "the stop step released what follows");
+    runs::act(db, &w.nina, run.id, s[3].id, complete()).await.unwrap();
+    assert_eq!(run_of(app, run.id).await.status, "active", "a required step is still open");
+    runs::act(db, &w.nina, run.id, s[0].id, complete()).await.unwrap();
+    assert_eq!(run_of(app, run.id).await.status, "completed");
+    assert_eq!(steps_of(app, run.id).await[1].skip_reason.as_deref(), Some("No budget this quarter"));
+
+    // Someone else in the team cannot do the owner's steps; a second run waits for this one.
+    let run2 = runs::start(db, &w.nina, template, c.id).await.unwrap();
+    let s2 = steps_of(app, run2.id).await;
+    assert_eq!(runs::act(db, &w.nora, run2.id, s2[0].id, complete()).await.unwrap_err(), AppError::Forbidden);
+    let twice = runs::start(db, &w.nora, template, c.id).await.unwrap_err();
+    assert!(matches!(&twice, AppError::Conflict(m) if m.contains("already running")), "{twice:?}");
+    assert_eq!(runs::start(db, &w.sam, template, c.id).await.unwrap_err(), AppError::NotFound);
+}
+
+async fn triggers_start_one_active_run_per_customer(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    let (created, _) = published(app, &w, "Welcome", vec![step("Call", "task")]).await;
+    processes::set_trigger(db, &w.admin, created, "customer_created", "").await.unwrap();
+    let (at_risk, _) = published(app, &w, "Save them", vec![step("Visit", "task")]).await;
+    let bad = processes::set_trigger(db, &w.admin, at_risk, "stage_changed", "nowhere").await.unwrap_err();
+    assert!(bad.field_error("trigger_stage").is_some());
+    processes::set_trigger(db, &w.admin, at_risk, "stage_changed", "at_risk").await.unwrap();
+    let (_drafty, _) = processes::create_template(db, &w.admin, "Never published", "x").await.unwrap();
+
+    let c = customer_of(app, &w.nina, "Acme").await;
+    let on_c = runs::of_customer(db, &w.nina, c.id).await.unwrap();
+    assert_eq!(on_c.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), vec!["Welcome"]);
+    let run = run_of(app, on_c[0].id).await;
+    assert_eq!((run.owner_id, run.started_by, run.started_how.as_str()), (w.nina.id, None, "customer_created"));
+
+    let mut form = customers::form_of(db, &c).await.unwrap();
+    form.stage = "at_risk".into();
+    customers::update(db, &w.nina, c.id, &form, true).await.unwrap();
+    form.stage = "active".into();
+    customers::update(db, &w.nina, c.id, &form, true).await.unwrap();
+    form.stage = "at_risk".into();
+    customers::update(db, &w.nina, c.id, &form, true).await.unwrap();
+    let runs_now = runs::of_customer(db, &w.nina, c.id).await.unwrap();
+    assert_eq!(runs_now.iter().filter(|r| r.name == "Save them").count(), 1, "never a second active run");
+
+    let active = runs_now.iter().find(|r| r.name == "Save them").unwrap();
+    assert_eq!(runs::cancel(db, &w.nora, active.id, "not ours").await.unwrap_err(), AppError::Forbidden);
+    assert!(runs::cancel(db, &w.nina, active.id, "").await.unwrap_err().field_error("reason").is_some());
+    runs::cancel(db, &w.nina, active.id, "They renewed after all").await.unwrap();
+    let cancelled = run_of(app, active.id).await;
+    assert_eq!((cancelled.status.as_str(), cancelled.cancel_reason.as_deref()), ("cancelled", Some("They renewed after all")));
+    form.stage = "active".into();
+    customers::update(db, &w.nina, c.id, &form, true).await.unwrap();
+    form.stage = "at_risk".into();
+    customers::update(db, &w.nina, c.id, &form, true).await.unwrap();
+    let total = process_run::Entity::find()
+        .filter(process_run::Column::CustomerId.eq(c.id))
+        .filter(process_run::Column::TemplateId.eq(at_risk))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(total, 2, "after the cancel, the next change starts it again");
+    let _ = (&w.mia, &w.sam);
+}
+
+async fn my_day_lists_my_open_steps_and_approvals_overdue_first(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    let late = StepForm { due_amount: "1".into(), due_unit: "hours".into(), ..step("Call back", "task") };
+    let (template, _) = published(app, &w, "Follow through", vec![late, step("Write up", "task"), approval("Sign off")]).await;
+    let a = customer_of(app, &w.nina, "Acme").await;
+    let b = customer_of(app, &w.nina, "Beta").await;
+    let run_a = runs::start(db, &w.nina, template, a.id).await.unwrap();
+    let run_b = runs::start(db, &w.nina, template, b.id).await.unwrap();
+    // Make run B's first step overdue.
+    let sb = steps_of(app, run_b.id).await;
+    use sea_orm::{ActiveModelTrait, Set};
+    process_step_run::ActiveModel {
+        id: Set(sb[0].id),
+        due_at: Set(Some(chrono::Utc::now() - chrono::TimeDelta::hours(3))),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .unwrap();
+
+    let mine = runs::my_steps(db, &w.nina).await.unwrap();
+    assert_eq!(mine.len(), 4);
+    assert_eq!((mine[0].customer_name.as_str(), mine[0].title.as_str(), mine[0].overdue), ("Beta", "Call back", true));
+    assert!(mine[1..].iter().all(|m| !m.overdue));
+    assert!(runs::my_steps(db, &w.mia).await.unwrap().is_empty(), "the approval is not open yet");
+    assert!(runs::my_steps(db, &w.nora).await.unwrap().is_empty(), "they are Nina's steps");
+
+    let sa = steps_of(app, run_a.id).await;
+    runs::act(db, &w.nina, run_a.id, sa[0].id, complete()).await.unwrap();
+    runs::act(db, &w.nina, run_a.id, sa[1].id, complete()).await.unwrap();
+    let mia_day = runs::my_steps(db, &w.mia).await.unwrap();
+    assert_eq!(mia_day.len(), 1);
+    assert_eq!((mia_day[0].kind.as_str(), mia_day[0].customer_id), ("approval", a.id));
+    assert!(runs::my_steps(db, &w.sam).await.unwrap().is_empty());
+
+    let (list, total) = runs::list(db, &w.mia, template, &app::model::process::RunQuery { overdue: true, ..Default::default() }).await.unwrap();
+    assert_eq!((total, list[0].id), (1, run_b.id));
+    let (_, none) = runs::list(db, &w.sam, template, &Default::default()).await.unwrap();
+    assert_eq!(none, 0, "other teams' runs are not listed");
+    let _ = w.north;
+}
+
+async fn two_people_completing_the_same_step_at_once_one_wins(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    let (template, _) = published(app, &w, "Approval race", vec![step("Prepare", "task"), approval("Decide")]).await;
+    let c = customer_of(app, &w.nina, "Acme").await;
+    let run = runs::start(db, &w.nina, template, c.id).await.unwrap();
+    let s = steps_of(app, run.id).await;
+    runs::act(db, &w.nina, run.id, s[0].id, complete()).await.unwrap();
+
+    // Mia (manager of North) and Ada (admin) decide the same approval at the same moment.
+    let (a, b) = tokio::join!(
+        runs::act(db, &w.mia, run.id, s[1].id, StepAction::Approve),
+        runs::act(db, &w.admin, run.id, s[1].id, StepAction::Reject("No".into())),
+    );
+    let outcomes = [a.is_ok(), b.is_ok()];
+    assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "exactly one wins: {a:?} {b:?}");
+    let loser = if a.is_ok() { b.unwrap_err() } else { a.unwrap_err() };
+    assert!(matches!(&loser, AppError::Conflict(m) if m.contains("approved") || m.contains("rejected")), "told what happened: {loser:?}");
+    let decisions = process_run_event::Entity::find()
+        .filter(process_run_event::Column::StepRunId.eq(s[1].id))
+        .filter(process_run_event::Column::Action.is_in(["approved", "rejected"]))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(decisions, 1, "nothing is recorded twice");
+}
+
+async fn templates_round_trip_through_json(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    let named = StepForm {
+        assignee_rule: "user".into(),
+        assignee_user_id: w.nora.id.to_string(),
+        due_amount: "2".into(),
+        working_days: "on".into(),
+        due_from: "previous".into(),
+        ..step("Nora checks", "task")
+    };
+    let (template, _) = published(app, &w, "Provisioned", vec![data_step("Contract", &["contract"]), named, approval("Sign")]).await;
+    processes::set_trigger(db, &w.admin, template, "stage_changed", "onboarding").await.unwrap();
+    let exported = processes::export(db, &w.admin, template).await.unwrap();
+    assert_eq!(exported.steps[1].assignee, "user:nora@example.org");
+    assert_eq!(exported.steps[2].assignee, "role:manager");
+    let json = serde_json::to_string_pretty(&exported).unwrap();
+
+    let copy = processes::import(db, &w.admin, &json, true).await.unwrap();
+    assert_eq!(processes::export(db, &w.admin, copy.id).await.unwrap(), exported);
+    assert_eq!(copy.trigger_kind, "stage_changed");
+
+    let broken = json.replace("\"approval\"", "\"dance\"");
+    let err = processes::import(db, &w.admin, &broken, false).await.unwrap_err();
+    assert!(err.field_error("json").unwrap().contains("Step 3"), "{err:?}");
+    assert_eq!(err.value("json").as_deref(), Some(broken.as_str()), "the text is kept");
+    assert!(processes::import(db, &w.admin, "{not json", false).await.unwrap_err().field_error("json").is_some());
+    assert_eq!(processes::import(db, &w.nina, &json, false).await.unwrap_err(), AppError::Forbidden);
+}
+
+on_both_databases!(
+    a_published_version_is_frozen_and_edits_go_to_a_new_draft,
+    a_draft_is_checked_before_it_is_published,
+    a_run_goes_through_data_approval_rework_and_completes,
+    stop_steps_block_what_follows_and_only_optional_steps_are_skipped,
+    triggers_start_one_active_run_per_customer,
+    my_day_lists_my_open_steps_and_approvals_overdue_first,
+    two_people_completing_the_same_step_at_once_one_wins,
+    templates_round_trip_through_json,
+);
+
+#[test]
+fn working_days_skip_the_weekend() {
+    use chrono::TimeZone;
+    let friday = chrono::Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+    let tz = chrono_tz::Tz::UTC;
+    assert_eq!(runs::add_offset(friday, 1, "days", true, tz), chrono::Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap());
+    assert_eq!(runs::add_offset(friday, 1, "days", false, tz), chrono::Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap());
+    assert_eq!(runs::add_offset(friday, 16, "hours", true, tz), chrono::Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap());
+    assert_eq!(runs::add_offset(friday, 6, "days", true, tz), chrono::Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap());
+}
