@@ -98,6 +98,10 @@ fn AppFrame() -> impl IntoView {
                     <Route path=path!("/customers/import/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::import::ImportPage/></RequireUser> }/>
                     <Route path=path!("/customers/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::detail::CustomerPage/></RequireUser> }/>
                     <Route path=path!("/customers/:id/edit") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::form::EditCustomerPage/></RequireUser> }/>
+                    <Route path=path!("/processes") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::processes::list::ProcessesPage/></RequireUser> }/>
+                    <Route path=path!("/processes/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::processes::list::ProcessPage/></RequireUser> }/>
+                    <Route path=path!("/processes/versions/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::processes::editor::VersionPage/></RequireUser> }/>
+                    <Route path=path!("/runs/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::processes::run::RunPage/></RequireUser> }/>
                     <Route path=path!("/profile") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::account::ProfilePage/></RequireUser> }/>
                     <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::users::UsersPage/></RequireUser> }/>
                     <Route path=path!("/admin/teams") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::teams::TeamsPage/></RequireUser> }/>

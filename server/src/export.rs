@@ -47,3 +47,48 @@ pub async fn customers_csv(
         }
     }
 }
+
+/// `GET /processes/{id}/export.json`: a process's newest version as JSON, for review and for
+/// provisioning another Rapport (admins only).
+pub async fn process_json(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    axum::extract::Path(id): axum::extract::Path<i32>,
+) -> Response {
+    let Some(Extension(current)) = user else {
+        return Redirect::to("/signin").into_response();
+    };
+    let result = async {
+        let actor = Actor::load(&state.db, &current.user).await?;
+        app::server::services::processes::export(&state.db, &actor, id).await
+    }
+    .await;
+    match result {
+        Ok(template) => {
+            let slug: String = template
+                .name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+                .collect();
+            let file = format!("attachment; filename=\"process-{}.json\"", slug.trim_matches('-'));
+            match serde_json::to_string_pretty(&template) {
+                Ok(json) => (
+                    [
+                        (header::CONTENT_TYPE, "application/json".to_string()),
+                        (header::CONTENT_DISPOSITION, file),
+                        (header::CACHE_CONTROL, "no-store".to_string()),
+                    ],
+                    json,
+                )
+                    .into_response(),
+                Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
+        }
+        Err(app::error::AppError::Forbidden) => (StatusCode::FORBIDDEN, "Only admins export processes.").into_response(),
+        Err(app::error::AppError::NotFound) => (StatusCode::NOT_FOUND, "No such process.").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "process export failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The export failed; please try again.").into_response()
+        }
+    }
+}

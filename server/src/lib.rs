@@ -137,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/pkg", assets::pkg_router(pkg_dir))
         .route("/healthz", get(healthz))
         .route("/customers/export.csv", get(export::customers_csv))
+        .route("/processes/{id}/export.json", get(export::process_json))
         .merge(rest::router())
         .route("/readyz", get(readyz))
         .leptos_routes_with_context(&state, routes, context, {

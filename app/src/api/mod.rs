@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod crm;
 pub mod imports;
+pub mod processes;
 pub mod tokens;
 
 /// The server functions anyone may call without a session. Everything else refuses anonymous

@@ -51,7 +51,7 @@ pub fn TopBar() -> impl IntoView {
 
 /// The main navigation for a role.
 pub fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut links = vec![("/", "My day"), ("/customers", "Customers")];
+    let mut links = vec![("/", "My day"), ("/customers", "Customers"), ("/processes", "Processes")];
     if role.at_least(Role::Admin) {
         links.extend([
             ("/admin/users", "Users"),

@@ -375,3 +375,54 @@ fn days() -> String {
 fn start() -> String {
     "start".into()
 }
+
+/// Which unfinished steps are open, given each step's (kind, optional, finished) in order:
+/// steps are open up to and including the first unfinished stop step, and an approval opens
+/// only once every required step before it is finished. The one rule the runs and the draft
+/// preview share.
+pub fn open_steps(steps: &[(&str, bool, bool)]) -> Vec<bool> {
+    let mut blocked = false;
+    let mut required_before_finished = true;
+    steps
+        .iter()
+        .map(|&(kind, optional, finished)| {
+            let open = !finished && !blocked && (kind != "approval" || required_before_finished);
+            if !finished {
+                blocked |= kind == "stop";
+                required_before_finished &= optional;
+            }
+            open
+        })
+        .collect()
+}
+
+/// One page of a template's runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunList {
+    pub rows: Vec<RunRow>,
+    pub total: u64,
+    pub per_page: u64,
+    pub owners: Vec<Choice>,
+    pub teams: Vec<Choice>,
+}
+
+/// The processes section of the customer page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRuns {
+    pub runs: Vec<RunRow>,
+    /// Processes that can be started on it (published, not archived, not already running).
+    pub startable: Vec<Choice>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_steps;
+
+    #[test]
+    fn stop_steps_block_and_approvals_wait_for_required_steps() {
+        let steps = [("task", false, false), ("task", true, false), ("approval", false, false), ("stop", false, false), ("task", false, false)];
+        assert_eq!(open_steps(&steps), vec![true, true, false, true, false]);
+        let done = [("task", false, true), ("task", true, false), ("approval", false, false), ("stop", false, true), ("task", false, false)];
+        assert_eq!(open_steps(&done), vec![false, true, true, false, true], "optional steps do not hold an approval");
+    }
+}

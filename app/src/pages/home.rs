@@ -16,6 +16,7 @@ pub fn HomePage() -> impl IntoView {
         .to_string();
     let is_admin = user.role.at_least(Role::Admin);
     let due = Resource::new(|| (), |_| my_day());
+    let steps = Resource::new(|| (), |_| crate::api::processes::my_steps());
     view! {
         <Title text="My day"/>
         <header class="page-header">
@@ -46,6 +47,39 @@ pub fn HomePage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <section class="panel" aria-labelledby="steps-title">
+            <h2 id="steps-title">"Process steps and approvals waiting for you"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match steps.await {
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="empty">"No step is waiting for you. Steps you can do now, and approvals you decide, appear here."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="due-list">
+                                {list.into_iter().map(|s| {
+                                    let run = format!("/runs/{}", s.run_id);
+                                    let customer = format!("/customers/{}", s.customer_id);
+                                    let what = if s.kind == "approval" { "Approve: " } else { "" };
+                                    view! {
+                                        <li class:overdue=s.overdue>
+                                            <a class="row-title" href=run>{what}{s.title.clone()}</a>
+                                            {s.overdue.then(|| view! { <span class="status status-bad">"Overdue"</span> })}
+                                            <span class="muted block">
+                                                <a href=customer>{s.customer_name.clone()}</a>
+                                                {format!(" · {}", s.process)}
+                                                {s.due.clone().map(|d| format!(" · due {d}"))}
+                                            </span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
         {is_admin.then(|| view! {
             <section class="panel" aria-labelledby="admin-title">
                 <h2 id="admin-title">"Set up your team"</h2>
@@ -53,6 +87,7 @@ pub fn HomePage() -> impl IntoView {
                     <li><a href="/admin/teams">"Create teams"</a>" and name their managers."</li>
                     <li><a href="/admin/users">"Invite users"</a>" by email: each gets a link to set a password."</li>
                     <li><a href="/admin/mailbox">"Check the mailbox"</a>": without SMTP, invitations wait there."</li>
+                    <li><a href="/processes">"Build a process"</a>": its goal, its steps, who does each and by when."</li>
                 </ul>
             </section>
         })}

@@ -6,4 +6,5 @@ pub mod auth;
 pub mod customers;
 pub mod errors;
 pub mod home;
+pub mod processes;
 pub mod tokens;

@@ -491,7 +491,75 @@ async fn templates_round_trip_through_json(app: &TestApp) {
     assert_eq!(processes::import(db, &w.nina, &json, false).await.unwrap_err(), AppError::Forbidden);
 }
 
+/// The same flow through the server functions the pages post to, with the permission cases.
+async fn the_server_functions_build_run_and_guard_a_process(app: &TestApp) {
+    use crate::helpers::PASSWORD;
+    use app::model::process::{RunView, VersionDetail};
+    let w = world(app).await;
+    let admin = app.signed_in("ada@example.org", PASSWORD).await;
+    let nina = app.signed_in("nina@example.org", PASSWORD).await;
+    let mia = app.signed_in("mia@example.org", PASSWORD).await;
+    let sam = app.signed_in("sam@example.org", PASSWORD).await;
+
+    let version: i32 = app
+        .ok(&admin, "/api/admin/processes/create_process", &[("name", "Onboarding"), ("goal", "Get them live")])
+        .await;
+    let bad = app
+        .err(&admin, "/api/admin/processes/add_step", &[("version_id", &version.to_string()), ("step[title]", ""), ("step[kind]", "data")])
+        .await;
+    assert_eq!(bad.0, 422);
+    assert!(bad.1.field_error("title").is_some() && bad.1.field_error("fields").is_some());
+    let v = version.to_string();
+    for form in [
+        vec![("version_id", v.as_str()), ("step[title]", "Record the contract"), ("step[kind]", "data"), ("step[fields][contract]", "on")],
+        vec![("version_id", v.as_str()), ("step[title]", "Sign off"), ("step[kind]", "approval"), ("step[assignee_rule]", "role"), ("step[assignee_role]", "manager")],
+    ] {
+        let res = app.call(&admin, "/api/admin/processes/add_step", &form).await;
+        assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+    }
+    let detail: VersionDetail = app.ok(&admin, "/api/processes/get_version", &[("id", &v)]).await;
+    assert_eq!(detail.steps.len(), 2);
+    assert_eq!(app.call(&nina, "/api/admin/processes/publish", &[("version_id", &v)]).await.status(), 403);
+    assert_eq!(app.call(&nina, "/api/processes/get_version", &[("id", &v)]).await.status(), 404, "members do not see drafts");
+    let _: () = app.ok(&admin, "/api/admin/processes/publish", &[("version_id", &v)]).await;
+    let template = detail.template_id.to_string();
+
+    let acme = customer_of(app, &w.nina, "Acme").await.id.to_string();
+    let south = customer_of(app, &w.sam, "Southco").await.id.to_string();
+    assert_eq!(app.call(&nina, "/api/processes/start_run", &[("customer_id", &south), ("template_id", &template)]).await.status(), 404);
+    let run: i32 = app.ok(&nina, "/api/processes/start_run", &[("customer_id", &acme), ("template_id", &template)]).await;
+    let r = run.to_string();
+    let view: RunView = app.ok(&nina, "/api/processes/get_run", &[("id", &r)]).await;
+    assert_eq!(view.goal, "Get them live");
+    assert!(view.steps[0].can_complete && !view.steps[1].can_decide);
+    let step0 = view.steps[0].id.to_string();
+    let step1 = view.steps[1].id.to_string();
+    let wrong = app
+        .err(&nina, "/api/processes/complete_step", &[("run_id", &r), ("step_id", &step0), ("data[contract]", "nope")])
+        .await;
+    assert_eq!(wrong.0, 422);
+    assert!(wrong.1.field_error("data_contract").is_some());
+    assert_eq!(wrong.1.value("data_contract").as_deref(), Some("nope"));
+    let _: () = app.ok(&nina, "/api/processes/complete_step", &[("run_id", &r), ("step_id", &step0), ("data[contract]", "C-0001")]).await;
+    assert_eq!(app.call(&sam, "/api/processes/get_run", &[("id", &r)]).await.status(), 404);
+    assert_eq!(app.call(&nina, "/api/processes/decide_step", &[("run_id", &r), ("step_id", &step1), ("decision", "approve")]).await.status(), 403);
+    let _: () = app.ok(&mia, "/api/processes/decide_step", &[("run_id", &r), ("step_id", &step1), ("decision", "approve")]).await;
+    let done: RunView = app.ok(&nina, "/api/processes/get_run", &[("id", &r)]).await;
+    assert_eq!(done.status, "completed");
+
+    // The JSON export: admins download it; members are refused; anonymous visitors sign in.
+    let export = app.url(&format!("/processes/{template}/export.json"));
+    let res = admin.get(&export).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("process-onboarding.json"));
+    let json: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(json["steps"][1]["assignee"], "role:manager");
+    assert_eq!(nina.get(&export).send().await.unwrap().status(), 403);
+    assert!(TestApp::new_client().get(&export).send().await.unwrap().status().is_redirection());
+}
+
 on_both_databases!(
+    the_server_functions_build_run_and_guard_a_process,
     a_published_version_is_frozen_and_edits_go_to_a_new_draft,
     a_draft_is_checked_before_it_is_published,
     a_run_goes_through_data_approval_rework_and_completes,

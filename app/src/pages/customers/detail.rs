@@ -374,6 +374,63 @@ fn History(c: CustomerDetail) -> impl IntoView {
     }
 }
 
+/// The processes run on this customer, with progress, and the form that starts one.
+#[component]
+fn Processes(customer_id: i32) -> impl IntoView {
+    use crate::api::processes::{StartRun, load_customer_runs};
+    use crate::pages::processes::{Progress, RunState};
+    let start = ServerAction::<StartRun>::new();
+    let error = action_error(start);
+    let data = Resource::new(move || start.version().get(), move |_| load_customer_runs(customer_id));
+    view! {
+        <section class="panel" aria-labelledby="processes-title">
+            <h2 id="processes-title">"Processes"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        Ok(list) => view! {
+                            {if list.runs.is_empty() {
+                                view! { <p class="empty">"No process has run on this customer yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="plain-list runs">
+                                        {list.runs.into_iter().map(|r| {
+                                            let href = format!("/runs/{}", r.id);
+                                            view! {
+                                                <li>
+                                                    <a class="row-title" href=href>{r.name}</a>" "
+                                                    <RunState status=r.status/>
+                                                    {r.overdue.then(|| view! { " "<span class="status status-bad">"Overdue"</span> })}
+                                                    <span class="block"><Progress done=r.done total=r.total/></span>
+                                                    <span class="muted block">
+                                                        {format!("Started {} · {}", r.started, r.owner)}
+                                                        {r.current.map(|c| format!(" · now: {c}"))}
+                                                    </span>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                            {(!list.startable.is_empty()).then(|| view! {
+                                <ActionForm action=start attr:class="row-form start-form">
+                                    <input type="hidden" name="customer_id" value=customer_id.to_string()/>
+                                    <SelectField label="Start a process" name="template_id" choices=list.startable.clone()
+                                        placeholder="Choose a process…"
+                                        value=kept_value(error, "template_id", String::new()) error=field_error(error, "template_id")/>
+                                    <button type="submit" class="button button-primary">"Start"</button>
+                                </ActionForm>
+                            })}
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            <FormError error=error/>
+        </section>
+    }
+}
+
 #[component]
 pub fn CustomerPage() -> impl IntoView {
     let params = use_params_map();
@@ -433,6 +490,7 @@ pub fn CustomerPage() -> impl IntoView {
                                 </div>
                                 <div class="customer-main">
                                     {view! { <FollowUps c=c.clone() add=add_follow_up actions=actions/> }.into_any()}
+                                    {view! { <Processes customer_id=c.id/> }.into_any()}
                                     {view! { <Timeline c=c.clone() log=log/> }.into_any()}
                                     {view! { <History c=c/> }.into_any()}
                                 </div>

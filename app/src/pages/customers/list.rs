@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 /// A select of `choices` with an "any" first option.
 #[component]
-fn FilterSelect(
+pub fn FilterSelect(
     label: &'static str,
     name: &'static str,
     any: &'static str,

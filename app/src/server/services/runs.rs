@@ -310,11 +310,21 @@ async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model) -> AppRes
     let steps = step_runs(db, run.id).await?;
     let tz = owner_zone(db, run.owner_id).await?;
     let at = now();
-    let mut blocked = false;
-    let mut required_before_finished = true;
+    let flags: Vec<(&str, bool, bool)> = steps
+        .iter()
+        .map(|sr| {
+            let def = defs.get(&sr.step_id);
+            (
+                def.map_or("task", |d| d.kind.as_str()),
+                def.is_some_and(|d| d.optional),
+                finished(&sr.status),
+            )
+        })
+        .collect();
+    let open = crate::model::process::open_steps(&flags);
     let mut previous_completed: Option<DateTime<Utc>> = None;
     let mut all_required_finished = true;
-    for sr in &steps {
+    for (i, sr) in steps.iter().enumerate() {
         let Some(def) = defs.get(&sr.step_id) else { continue };
         let done = finished(&sr.status);
         let mut changed: Option<process_step_run::ActiveModel> = None;
@@ -326,13 +336,12 @@ async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model) -> AppRes
             f(m);
         };
         if !done {
-            let open = !blocked && (def.kind != "approval" || required_before_finished);
-            if open && (sr.status == WAITING || sr.status == REJECTED) {
+            if open[i] && (sr.status == WAITING || sr.status == REJECTED) {
                 edit(&mut |m| {
                     m.status = Set(AVAILABLE.into());
                     m.available_at = Set(Some(at));
                 });
-            } else if !open && sr.status == AVAILABLE {
+            } else if !open[i] && sr.status == AVAILABLE {
                 edit(&mut |m| {
                     m.status = Set(WAITING.into());
                     m.available_at = Set(None);
@@ -349,14 +358,8 @@ async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model) -> AppRes
             m.update(db).await?;
         }
         previous_completed = if done { sr.completed_at } else { None };
-        if !done {
-            if def.kind == "stop" {
-                blocked = true;
-            }
-            if !def.optional {
-                required_before_finished = false;
-                all_required_finished = false;
-            }
+        if !done && !def.optional {
+            all_required_finished = false;
         }
     }
     if all_required_finished && run.status == ACTIVE {
@@ -690,8 +693,7 @@ pub async fn cancel<C: TransactionTrait + ConnectionTrait>(
     Ok(())
 }
 
-async fn names<C: ConnectionTrait>(db: &C, ids: impl IntoIterator<Item = i32>) -> AppResult<HashMap<i32, String>> {
-    let ids: Vec<i32> = ids.into_iter().collect();
+async fn names<C: ConnectionTrait>(db: &C, ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -702,6 +704,15 @@ async fn names<C: ConnectionTrait>(db: &C, ids: impl IntoIterator<Item = i32>) -
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect())
+}
+
+fn who(people: &HashMap<i32, String>, id: Option<i32>) -> String {
+    id.and_then(|i| people.get(&i).cloned())
+        .unwrap_or_else(|| "someone".into())
+}
+
+fn when(at: Option<DateTime<Utc>>, tz: Tz) -> String {
+    at.map(|t| times::display(t, tz)).unwrap_or_default()
 }
 
 fn assignee_text(sr: &process_step_run::Model, names: &HashMap<i32, String>) -> String {
@@ -775,20 +786,17 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
         .order_by_desc(process_run_event::Column::Id)
         .all(db)
         .await?;
-    let people = names(
-        db,
-        steps
-            .iter()
-            .flat_map(|s| [s.assignee_id, s.completed_by, s.decided_by])
-            .chain(events.iter().map(|e| e.actor_id))
-            .chain([Some(run.owner_id)])
-            .flatten(),
-    )
-    .await?;
+    let ids: Vec<i32> = steps
+        .iter()
+        .flat_map(|s| [s.assignee_id, s.completed_by, s.decided_by])
+        .chain(events.iter().map(|e| e.actor_id))
+        .chain([Some(run.owner_id)])
+        .flatten()
+        .collect();
+    let people = names(db, ids).await?;
     let tz = times::zone(&actor.timezone);
     let at = now();
     let active = run.status == ACTIVE;
-    let who = |id: Option<i32>| id.and_then(|i| people.get(&i).cloned()).unwrap_or_else(|| "someone".into());
     let mut views = Vec::new();
     for sr in &steps {
         let Some(def) = defs.get(&sr.step_id) else { continue };
@@ -803,13 +811,13 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
             _ => None,
         };
         let outcome = match sr.status.as_str() {
-            DONE => Some(format!("Done by {}, {}", who(sr.completed_by), sr.completed_at.map(|t| times::display(t, tz)).unwrap_or_default())),
+            DONE => Some(format!("Done by {}, {}", who(&people, sr.completed_by), when(sr.completed_at, tz))),
             SKIPPED => Some(match sr.completed_by {
-                Some(_) => format!("Skipped by {}, {}", who(sr.completed_by), sr.completed_at.map(|t| times::display(t, tz)).unwrap_or_default()),
+                Some(_) => format!("Skipped by {}, {}", who(&people, sr.completed_by), when(sr.completed_at, tz)),
                 None => "Not done".into(),
             }),
-            APPROVED => Some(format!("Approved by {}, {}", who(sr.decided_by), sr.decided_at.map(|t| times::display(t, tz)).unwrap_or_default())),
-            REJECTED => Some(format!("Rejected by {}, {}", who(sr.decided_by), sr.decided_at.map(|t| times::display(t, tz)).unwrap_or_default())),
+            APPROVED => Some(format!("Approved by {}, {}", who(&people, sr.decided_by), when(sr.decided_at, tz))),
+            REJECTED => Some(format!("Rejected by {}, {}", who(&people, sr.decided_by), when(sr.decided_at, tz))),
             _ => None,
         };
         views.push(StepRunView {
@@ -845,7 +853,7 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
         goal: version.goal,
         customer_id: c.id,
         customer_name: c.name.clone(),
-        owner: who(Some(run.owner_id)),
+        owner: who(&people, Some(run.owner_id)),
         status: run.status.clone(),
         started: times::display(run.started_at, tz),
         started_how: run.started_how.clone(),
@@ -900,7 +908,7 @@ async fn rows<C: ConnectionTrait>(db: &C, actor: &Actor, runs: Vec<process_run::
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let people = names(db, runs.iter().map(|r| r.owner_id)).await?;
+    let people = names(db, runs.iter().map(|r| r.owner_id).collect()).await?;
     let tz = times::zone(&actor.timezone);
     let at = now();
     Ok(runs
