@@ -558,7 +558,42 @@ async fn the_server_functions_build_run_and_guard_a_process(app: &TestApp) {
     assert!(TestApp::new_client().get(&export).send().await.unwrap().status().is_redirection());
 }
 
+async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestApp) {
+    let db = &app.state.db;
+    assert!(app::server::services::demo::seed(db).await.unwrap());
+    let templates = processes::list(db, true).await.unwrap();
+    assert_eq!(templates.len(), 3);
+    assert!(templates.iter().all(|t| t.published == Some(1)));
+    let runs = process_run::Entity::find().all(db).await.unwrap();
+    assert!(runs.len() >= 200, "a few hundred runs: {}", runs.len());
+    for state in ["active", "completed", "cancelled"] {
+        assert!(runs.iter().any(|r| r.status == state), "no {state} run");
+    }
+    let steps = process_step_run::Entity::find().all(db).await.unwrap();
+    assert!(steps.iter().all(|s| match (s.available_at, s.completed_at) {
+        (Some(a), Some(c)) => a <= c,
+        (None, Some(_)) => false,
+        _ => true,
+    }), "a step is completed before it opened");
+    let now = chrono::Utc::now();
+    assert!(steps.iter().any(|s| s.status == "available" && s.due_at.is_some_and(|d| d < now)), "some open steps are overdue");
+    assert!(steps.iter().any(|s| s.reopened_count > 0), "some steps were reworked");
+    let slowest_approval = steps
+        .iter()
+        .filter(|s| s.decision.is_some())
+        .filter_map(|s| Some(s.decided_at? - s.available_at?))
+        .max()
+        .unwrap();
+    assert!(slowest_approval > chrono::TimeDelta::days(3), "some approvals take long");
+    // A demo run is a real one: its owner can act on its open step.
+    let active = runs.iter().find(|r| r.status == "active").unwrap();
+    let open = steps.iter().find(|s| s.run_id == active.id && s.status == "available").unwrap();
+    let view = runs::view(db, &actor(app, active.owner_id).await, active.id).await.unwrap();
+    assert!(view.steps.iter().any(|s| s.id == open.id));
+}
+
 on_both_databases!(
+    the_demo_data_has_three_processes_with_runs_in_every_state,
     the_server_functions_build_run_and_guard_a_process,
     a_published_version_is_frozen_and_edits_go_to_a_new_draft,
     a_draft_is_checked_before_it_is_published,

@@ -1,6 +1,7 @@
 //! Demo data for `seed-demo` and `make run`: teams, one sign-in per role and more staff with
 //! known passwords, three custom fields, and about 200 customers with contacts, custom values
-//! (some stale), interactions and follow-ups; added only to an empty database.
+//! (some stale), interactions and follow-ups, and three processes with a few hundred runs
+//! (`demo_processes`); added only to an empty database.
 
 use crate::error::AppResult;
 use crate::model::user::Role;
@@ -82,6 +83,14 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<bool> {
     }
     staff.extend(everyone.into_iter().filter(|u| u.role != "admin"));
     seed_customers(&txn, &staff).await?;
+    if let Some(admin) = app_user::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .find(|u| u.role == "admin")
+    {
+        super::demo_processes::seed(&txn, &admin).await?;
+    }
     txn.commit().await?;
     Ok(true)
 }

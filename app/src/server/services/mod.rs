@@ -9,6 +9,7 @@ pub mod customers;
 pub mod follow_ups;
 pub mod imports;
 pub mod demo;
+pub mod demo_processes;
 pub mod export;
 pub mod fields;
 pub mod outbox;
