@@ -130,9 +130,9 @@ const SUMMARIES: [(&str, &str, &str); 8] = [
 ];
 
 /// A small deterministic generator: the same demo data on every machine.
-struct Lcg(u64);
+pub(super) struct Lcg(pub(super) u64);
 impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
+    pub(super) fn next(&mut self, n: usize) -> usize {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % n.max(1)
     }

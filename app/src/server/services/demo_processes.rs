@@ -11,6 +11,7 @@ use crate::server::entities::{
     team_manager,
 };
 use crate::server::services::access::Actor;
+use crate::server::services::demo::Lcg;
 use crate::server::services::runs::add_offset;
 use crate::server::services::{now, processes, users};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -93,13 +94,8 @@ fn form(s: &StepSpec) -> StepForm {
     }
 }
 
-/// A small deterministic generator: the same demo data on every machine.
-struct Lcg(u64);
 impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % n.max(1)
-    }
+    /// A duration between `from` and `to` hours, to the minute.
     fn hours(&mut self, from: i64, to: i64) -> TimeDelta {
         TimeDelta::minutes(from * 60 + self.next(((to - from) * 60).max(1) as usize) as i64)
     }
