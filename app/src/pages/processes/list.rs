@@ -344,7 +344,7 @@ pub fn ProcessPage() -> impl IntoView {
                                 <span class="goal-label">"Why this process exists"</span>
                                 <p>{t.goal.clone()}</p>
                             </div>
-                            <div class="customer-grid">
+                            <div class="process-grid">
                                 <div class="customer-side">
                                     {view! { <Versions t=t.clone() archive=archive/> }.into_any()}
                                     {t.can_edit.then(|| view! { <Trigger t=t.clone() set=trigger/> }.into_any())}

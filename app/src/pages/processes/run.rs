@@ -270,7 +270,7 @@ pub fn RunPage() -> impl IntoView {
                                 <span class="goal-label">"Why this process exists"</span>
                                 <p>{r.goal.clone()}</p>
                             </div>
-                            <div class="customer-grid">
+                            <div class="run-grid">
                                 <div class="customer-main">
                                     <section class="panel" aria-labelledby="steps-title">
                                         <h2 id="steps-title">"Steps"</h2>

@@ -153,7 +153,12 @@ async fn seed_runs<C: ConnectionTrait>(db: &C, admin_id: i32, templates: &[(i32,
         }
         for which in plan {
             let (template_id, version_id) = templates[which];
-            let started = start - TimeDelta::days(2 + rng.next(160) as i64) - rng.hours(0, 10);
+            // Onboarding starts when the customer is created; the others any time since.
+            let started = if which == 0 {
+                c.created_at + rng.hours(0, 6)
+            } else {
+                start - TimeDelta::days(2 + rng.next(160) as i64) - rng.hours(0, 10)
+            };
             // Most runs are finished; recent ones are more likely still open.
             let age_days = (start - started).num_days();
             let outcome = match (rng.next(100), age_days) {
@@ -182,6 +187,13 @@ async fn seed_run<C: ConnectionTrait>(
     outcome: &str,
 ) -> AppResult<()> {
     let defs = processes::steps_of(db, version_id).await?;
+    let names: HashMap<i32, String> = app_user::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let name = |id: i32| names.get(&id).cloned().unwrap_or_default();
     let tz: Tz = "Europe/Berlin".parse().unwrap_or(Tz::UTC);
     let at = now();
     let run = process_run::ActiveModel {
@@ -202,12 +214,14 @@ async fn seed_run<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    let mut events = vec![(started, None, Some(c.owner_id), "started", "Started by the owner".to_string())];
+    let mut events = vec![(started, None, Some(c.owner_id), "started", format!("Started by {}", name(c.owner_id)))];
     // Where an active run stops: a step in the middle.
     let stop_at = if outcome == "completed" { defs.len() } else { 1 + rng.next(defs.len().saturating_sub(1).max(1)) };
     let mut clock = started;
     let mut previous_done = started;
     let mut reworked: Vec<i32> = Vec::new();
+    let mut rows = Vec::new();
+    let mut flags: Vec<(&str, bool, bool)> = Vec::new();
     for (i, def) in defs.iter().enumerate() {
         let who = if def.kind == "approval" { approver } else { c.owner_id };
         let base = if def.due_from == "previous" && i > 0 { previous_done } else { started };
@@ -252,14 +266,14 @@ async fn seed_run<C: ConnectionTrait>(
                 row.skip_reason = Set(Some("Not needed for this customer".into()));
                 row.completed_at = Set(Some(done));
                 row.completed_by = Set(Some(who));
-                events.push((done, Some(i), Some(who), "skipped", format!("Skipped “{}”: not needed for this customer", def.title)));
+                events.push((done, Some(i), Some(who), "skipped", format!("{} skipped “{}”: not needed for this customer", name(who), def.title)));
             } else if def.kind == "approval" {
                 if rng.next(5) == 0 {
                     // Rejected once: the step before is reworked, then approved.
-                    events.push((done, Some(i), Some(approver), "rejected", format!("Rejected “{}”: the figures do not add up", def.title)));
-                    events.push((done, Some(i - 1), None, "reopened", "The step before reopened for rework".into()));
+                    events.push((done, Some(i), Some(approver), "rejected", format!("{} rejected “{}”: the figures do not add up", name(approver), def.title)));
+                    events.push((done, Some(i - 1), None, "reopened", "The step before reopened for rework".to_string()));
                     done += rng.hours(12, 24 * 3);
-                    events.push((done, Some(i - 1), Some(c.owner_id), "completed", "Reworked and completed again".into()));
+                    events.push((done, Some(i - 1), Some(c.owner_id), "completed", format!("{} completed the reworked step", name(c.owner_id))));
                     done += rng.hours(2, 24 * 2);
                     reworked.push(def.position - 1);
                 }
@@ -269,37 +283,46 @@ async fn seed_run<C: ConnectionTrait>(
                 row.decided_by = Set(Some(approver));
                 row.completed_at = Set(Some(done));
                 row.completed_by = Set(Some(approver));
-                events.push((done, Some(i), Some(approver), "approved", format!("Approved “{}”", def.title)));
+                events.push((done, Some(i), Some(approver), "approved", format!("{} approved “{}”", name(approver), def.title)));
             } else {
                 row.status = Set("done".into());
                 row.completed_at = Set(Some(done));
                 row.completed_by = Set(Some(who));
-                events.push((done, Some(i), Some(who), "completed", format!("Completed “{}”", def.title)));
+                events.push((done, Some(i), Some(who), "completed", format!("{} completed “{}”", name(who), def.title)));
             }
             clock = done;
             previous_done = done;
-        } else if i == stop_at && outcome == "active" {
-            row.status = Set("available".into());
-            row.available_at = Set(Some(clock));
-            if def.due_from == "previous" {
-                row.due_at = Set(def.due_amount.map(|n| add_offset(clock, n, &def.due_unit, def.working_days, tz)));
-            }
         } else if def.due_from == "previous" {
-            row.due_at = Set(None);
+            let due = def.due_amount.map(|n| add_offset(clock, n, &def.due_unit, def.working_days, tz));
+            row.due_at = Set(if i == stop_at { due } else { None });
         }
+        flags.push((def.kind.as_str(), def.optional, i < stop_at));
+        rows.push(row);
+    }
+    // An active run's open steps follow the same rule as a real run's.
+    if outcome == "active" {
+        let open = crate::model::process::open_steps(&flags);
+        for (row, is_open) in rows.iter_mut().zip(open) {
+            if is_open {
+                row.status = Set("available".into());
+                row.available_at = Set(Some(clock));
+            }
+        }
+    }
+    for row in rows {
         row.insert(db).await?;
     }
     let mut finished = None;
     match outcome {
         "completed" => {
             finished = Some(clock);
-            events.push((clock, None, None, "completed", "Every required step is done: the run is complete.".into()));
+            events.push((clock, None, None, "completed", "Every required step is done: the run is complete.".to_string()));
         }
         "cancelled" => {
             let when = clock + rng.hours(1, 48);
             let when = if when > at { at } else { when };
             finished = Some(when);
-            events.push((when, None, Some(c.owner_id), "cancelled", "Cancelled: the customer withdrew".into()));
+            events.push((when, None, Some(c.owner_id), "cancelled", format!("{} cancelled the run: the customer withdrew", name(c.owner_id))));
         }
         _ => {}
     }
