@@ -57,7 +57,7 @@ pub async fn list_runs(template_id: i32, #[server(default)] query: RunQuery) -> 
     use crate::server::services::{customers, runs, teams};
     let (state, actor) = actor().await?;
     processes_visible(&state, &actor, template_id).await?;
-    let (rows, total) = runs::list(&state.db, &actor, template_id, &query).await?;
+    let (rows, total) = runs::list_rows(&state.db, &actor, template_id, &query).await?;
     let teams = teams::all(&state.db)
         .await?
         .into_iter()

@@ -6,6 +6,7 @@
 mod activity;
 mod customers;
 mod openapi;
+mod processes;
 
 pub use openapi::openapi_document;
 
@@ -34,6 +35,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/follow-ups"),
     ("post", "/api/v1/follow-ups"),
     ("patch", "/api/v1/follow-ups/{id}"),
+    ("get", "/api/v1/process-templates"),
+    ("post", "/api/v1/process-templates"),
+    ("get", "/api/v1/process-templates/{id}"),
+    ("get", "/api/v1/process-runs"),
+    ("post", "/api/v1/process-runs"),
+    ("get", "/api/v1/process-runs/{id}"),
+    ("post", "/api/v1/process-runs/{id}/steps/{step_id}"),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -50,6 +58,17 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/follow-ups", get(activity::list_follow_ups).post(activity::create_follow_up))
         .route("/api/v1/follow-ups/{id}", patch(activity::change_follow_up))
+        .route(
+            "/api/v1/process-templates",
+            get(processes::list_templates).post(processes::import_template),
+        )
+        .route("/api/v1/process-templates/{id}", get(processes::get_template))
+        .route("/api/v1/process-runs", get(processes::list_runs).post(processes::start_run))
+        .route("/api/v1/process-runs/{id}", get(processes::get_run))
+        .route(
+            "/api/v1/process-runs/{id}/steps/{step_id}",
+            axum::routing::post(processes::act_on_step),
+        )
         // Anything else under the API answers in the API's JSON, not with the HTML 404 page.
         .route("/api/v1/{*rest}", axum::routing::any(|| async { ApiError(AppError::NotFound) }))
 }

@@ -56,12 +56,12 @@ pub fn openapi_document(base_url: &str) -> Value {
     .chain(paging.iter().cloned())
     .collect();
     let due_at = json!({ "type": "string", "description": "RFC 3339 (`2026-12-01T09:00:00Z`), or `YYYY-MM-DDTHH:MM` read in the assignee's timezone." });
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Rapport API",
             "version": "1",
-            "description": "Customers, their interactions and follow-ups. Authenticate with a personal API token from your profile page: `Authorization: Bearer <token>`. Every call acts with that user's permissions.",
+            "description": "Customers, their interactions and follow-ups, and guided processes. Authenticate with a personal API token from your profile page: `Authorization: Bearer <token>`. Every call acts with that user's permissions.",
         },
         "servers": [{ "url": base_url }],
         "security": [{ "bearer": [] }],
@@ -230,5 +230,129 @@ pub fn openapi_document(base_url: &str) -> Value {
                 } },
             },
         },
-    })
+    });
+    // The process routes, added apart (one `json!` of everything would exceed the macro's
+    // recursion limit).
+    let run_filters: Vec<Value> = [
+        ("template", "A process id."),
+        ("customer", "A customer id."),
+        ("status", "`active`, `completed` or `cancelled`."),
+        ("owner", "A user id, or `me`."),
+        ("team", "A team id (of the customer)."),
+        ("overdue", "`1`: only active runs with a step past due."),
+    ]
+    .into_iter()
+    .map(|(name, description)| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } }))
+    .chain(paging.iter().cloned())
+    .collect();
+    let process_paths = json!({
+            "/api/v1/process-templates": {
+            "get": {
+                "summary": "The processes you may see (admins: all, archived too).",
+                "responses": { "200": { "description": "The processes.", "content": { "application/json": { "schema": {
+                    "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/ProcessSummary" } } },
+                } } } }, "401": error },
+            },
+            "post": {
+                "summary": "Create a process from its JSON form (as `/processes/{id}/export.json` gives it); `publish=1` publishes it at once. Admins only.",
+                "parameters": [{ "name": "publish", "in": "query", "required": false, "schema": { "type": "string" }, "description": "`1`: publish the imported version." }],
+                "requestBody": schema("ProcessExport"),
+                "responses": { "201": with_description(schema("Process"), "The new process."), "401": error, "403": error, "422": error },
+            },
+        },
+        "/api/v1/process-templates/{id}": {
+            "parameters": id_param,
+            "get": {
+                "summary": "A process with its versions and the steps of the version new runs start on.",
+                "responses": { "200": with_description(schema("Process"), "The process."), "401": error, "404": error },
+            },
+        },
+        "/api/v1/process-runs": {
+            "get": {
+                "summary": "Runs on customers you may see, newest first.",
+                "parameters": run_filters,
+                "responses": { "200": page_of("ProcessRunSummary"), "401": error, "422": error },
+            },
+            "post": {
+                "summary": "Start a process on a customer you can see; you own the run.",
+                "requestBody": { "content": { "application/json": { "schema": { "type": "object", "required": ["template_id", "customer_id"], "properties": {
+                    "template_id": { "type": "integer" }, "customer_id": { "type": "integer" },
+                } } } } },
+                "responses": { "201": with_description(schema("ProcessRun"), "The run with its steps."), "401": error, "404": error, "409": error, "422": error },
+            },
+        },
+        "/api/v1/process-runs/{id}": {
+            "parameters": id_param,
+            "get": {
+                "summary": "A run with its steps: state, assignee, timings, decisions.",
+                "responses": { "200": with_description(schema("ProcessRun"), "The run."), "401": error, "404": error },
+            },
+        },
+        "/api/v1/process-runs/{id}/steps/{step_id}": {
+            "parameters": [
+                { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } },
+                { "name": "step_id", "in": "path", "required": true, "schema": { "type": "integer" } },
+            ],
+            "post": {
+                "summary": "Act on a step: complete (a data step with `data`), skip an optional step or reject an approval (with `reason`), or approve. Only someone the step allows; 409 says what happened if someone else acted first.",
+                "requestBody": { "content": { "application/json": { "schema": { "type": "object", "required": ["action"], "properties": {
+                    "action": { "type": "string", "enum": ["complete", "skip", "approve", "reject"] },
+                    "data": { "type": "object", "additionalProperties": { "type": "string" }, "description": "For a data step: field key to value; messages come back as `data.<key>`." },
+                    "reason": { "type": "string" },
+                } } } } },
+                "responses": { "200": with_description(schema("ProcessRun"), "The run after the action."), "401": error, "403": error, "404": error, "409": error, "422": error },
+            },
+        },
+    });
+    let process_schemas = json!({
+                "ProcessSummary": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "name": { "type": "string" }, "trigger": { "type": "string" },
+                    "published_version": { "type": "integer", "nullable": true }, "draft_version": { "type": "integer", "nullable": true },
+                    "active_runs": { "type": "integer" }, "archived": { "type": "boolean" },
+                } },
+                "Process": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "name": { "type": "string" }, "goal": { "type": "string" },
+                    "trigger": { "type": "string", "enum": ["manual", "customer_created", "stage_changed"] },
+                    "trigger_stage": { "type": "string", "nullable": true }, "archived": { "type": "boolean" },
+                    "versions": { "type": "array", "items": { "type": "object" } },
+                    "steps": { "type": "array", "items": { "type": "object" } },
+                } },
+                "ProcessExport": { "type": "object", "required": ["name", "goal", "steps"], "properties": {
+                    "name": { "type": "string" }, "goal": { "type": "string" },
+                    "trigger": { "type": "string" }, "trigger_stage": { "type": "string" },
+                    "steps": { "type": "array", "items": { "type": "object", "required": ["title", "kind"], "properties": {
+                        "title": { "type": "string" }, "guidance": { "type": "string" }, "tip": { "type": "string" },
+                        "kind": { "type": "string", "enum": ["task", "data", "approval", "stop"] },
+                        "assignee": { "type": "string", "description": "`owner`, `role:<member|manager|admin>` or `user:<email>`." },
+                        "due_amount": { "type": "integer" }, "due_unit": { "type": "string", "enum": ["hours", "days"] },
+                        "due_from": { "type": "string", "enum": ["start", "previous"] },
+                        "working_days": { "type": "boolean" }, "optional": { "type": "boolean" },
+                        "fields": { "type": "array", "items": { "type": "string" } },
+                    } } },
+                } },
+                "ProcessRunSummary": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "template_id": { "type": "integer" }, "version_id": { "type": "integer" },
+                    "customer_id": { "type": "integer" }, "owner_id": { "type": "integer" },
+                    "status": { "type": "string", "enum": ["active", "completed", "cancelled"] },
+                    "started_how": { "type": "string" }, "started_at": { "type": "string" }, "finished_at": { "type": "string", "nullable": true },
+                } },
+                "ProcessRun": { "allOf": [{ "$ref": "#/components/schemas/ProcessRunSummary" }, { "type": "object", "properties": {
+                    "steps": { "type": "array", "items": { "type": "object", "properties": {
+                        "id": { "type": "integer" }, "title": { "type": "string" }, "kind": { "type": "string" },
+                        "status": { "type": "string", "enum": ["waiting", "available", "done", "skipped", "approved", "rejected"] },
+                        "assignee_id": { "type": "integer", "nullable": true }, "assignee_role": { "type": "string", "nullable": true },
+                        "available_at": { "type": "string", "nullable": true }, "due_at": { "type": "string", "nullable": true },
+                        "completed_at": { "type": "string", "nullable": true }, "completed_by": { "type": "integer", "nullable": true },
+                        "decision": { "type": "string", "nullable": true }, "decision_reason": { "type": "string", "nullable": true },
+                        "reopened_count": { "type": "integer" },
+                    } } },
+                } }] },
+    });
+    for (section, extra) in [("paths", process_paths), ("schemas", process_schemas)] {
+        let target = if section == "paths" { &mut doc["paths"] } else { &mut doc["components"]["schemas"] };
+        if let (Some(target), Value::Object(extra)) = (target.as_object_mut(), extra) {
+            target.extend(extra);
+        }
+    }
+    doc
 }

@@ -427,9 +427,9 @@ async fn my_day_lists_my_open_steps_and_approvals_overdue_first(app: &TestApp) {
     assert_eq!((mia_day[0].kind.as_str(), mia_day[0].customer_id), ("approval", a.id));
     assert!(runs::my_steps(db, &w.sam).await.unwrap().is_empty());
 
-    let (list, total) = runs::list(db, &w.mia, template, &app::model::process::RunQuery { overdue: true, ..Default::default() }).await.unwrap();
+    let (list, total) = runs::list_rows(db, &w.mia, template, &app::model::process::RunQuery { overdue: true, ..Default::default() }).await.unwrap();
     assert_eq!((total, list[0].id), (1, run_b.id));
-    let (_, none) = runs::list(db, &w.sam, template, &Default::default()).await.unwrap();
+    let (_, none) = runs::list_rows(db, &w.sam, template, &Default::default()).await.unwrap();
     assert_eq!(none, 0, "other teams' runs are not listed");
     let _ = w.north;
 }

@@ -133,6 +133,13 @@ async fn the_openapi_document_lists_exactly_the_routes_and_each_answers(app: &Te
     let (status, follow_up) = admin.post("/api/v1/follow-ups", json!({ "customer_id": created["id"], "due_at": "2030-01-02T09:00:00Z" })).await;
     assert_eq!(status, 201, "{follow_up}");
     let follow_up_id = follow_up["id"].to_string();
+    let process = json!({ "name": "Welcome", "goal": "Every customer hears from us", "steps": [
+        { "title": "Call", "kind": "task" }, { "title": "Write up", "kind": "task" } ] });
+    let (status, template) = admin.post("/api/v1/process-templates?publish=1", process.clone()).await;
+    assert_eq!(status, 201, "{template}");
+    let (status, run) = admin.post("/api/v1/process-runs", json!({ "template_id": template["id"], "customer_id": created["id"] })).await;
+    assert_eq!(status, 201, "{run}");
+    let (template_id, run_id, step_id) = (template["id"].to_string(), run["id"].to_string(), run["steps"][0]["id"].to_string());
 
     let res = reqwest::Client::new().get(app.url("/api/v1/openapi.json")).send().await.unwrap();
     assert_eq!(res.status(), 200, "the document is public");
@@ -158,9 +165,25 @@ async fn the_openapi_document_lists_exactly_the_routes_and_each_answers(app: &Te
             ("post", "/api/v1/customers/{id}/interactions") => Some(json!({ "kind": "call", "summary": "Checked in" })),
             ("post", "/api/v1/follow-ups") => Some(json!({ "customer_id": created["id"], "due_at": "2030-01-03T09:00:00Z" })),
             ("patch", "/api/v1/follow-ups/{id}") => Some(json!({ "action": "reschedule", "due_at": "2030-01-04T09:00:00Z" })),
+            ("post", "/api/v1/process-templates") => Some(process.clone()),
+            ("post", "/api/v1/process-runs") => Some(json!({ "template_id": template["id"], "customer_id": created["id"] })),
+            ("post", "/api/v1/process-runs/{id}/steps/{step_id}") => Some(json!({ "action": "complete" })),
             _ => None,
         };
-        let path = path.replace("follow-ups/{id}", &format!("follow-ups/{follow_up_id}")).replace("{id}", &id);
+        // A second run of the same process on the customer would conflict: start it on a new one.
+        let body = match (method.as_str(), path.as_str(), body) {
+            ("post", "/api/v1/process-runs", Some(_)) => {
+                let (_, other) = admin.post("/api/v1/customers", json!({ "name": "Fern Florist" })).await;
+                Some(json!({ "template_id": template["id"], "customer_id": other["id"] }))
+            }
+            (_, _, body) => body,
+        };
+        let path = path
+            .replace("follow-ups/{id}", &format!("follow-ups/{follow_up_id}"))
+            .replace("process-templates/{id}", &format!("process-templates/{template_id}"))
+            .replace("process-runs/{id}", &format!("process-runs/{run_id}"))
+            .replace("{step_id}", &step_id)
+            .replace("{id}", &id);
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let (status, answer) = admin.send(method.clone(), &path, body).await;
         assert!(status < 300, "{method} {path} answered {status}: {answer}");
@@ -174,7 +197,7 @@ async fn anonymous_callers_are_refused_on_every_api_route(app: &TestApp) {
     for (method, path) in server::rest::ROUTES.iter().filter(|(_, p)| !p.ends_with("openapi.json")) {
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let res = client
-            .request(method.clone(), app.url(&path.replace("{id}", "1")))
+            .request(method.clone(), app.url(&path.replace("{id}", "1").replace("{step_id}", "1")))
             .json(&json!({}))
             .send()
             .await
@@ -272,7 +295,76 @@ async fn interactions_and_follow_ups_through_the_api(app: &TestApp) {
     assert_eq!(one["next_follow_up_at"], "2030-07-01T09:00:00+00:00", "the next one is the customer's next follow-up");
 }
 
+async fn processes_through_the_api_with_permission_cases(app: &TestApp) {
+    let north = app.create_team("North").await;
+    let south = app.create_team("South").await;
+    app.create_member_of("ada@example.org", Role::Admin, None, "UTC").await;
+    let mia_id = app.create_member_of("mia@example.org", Role::Manager, Some(north), "UTC").await;
+    app::server::services::teams::add_manager(&app.state.db, mia_id, north, mia_id).await.unwrap();
+    app.create_member_of("nina@example.org", Role::Member, Some(north), "UTC").await;
+    app.create_member_of("sam@example.org", Role::Member, Some(south), "UTC").await;
+    let admin = Api { app, token: token_for(app, "ada@example.org").await };
+    let mia = Api { app, token: token_for(app, "mia@example.org").await };
+    let nina = Api { app, token: token_for(app, "nina@example.org").await };
+    let sam = Api { app, token: token_for(app, "sam@example.org").await };
+    let process = json!({ "name": "Review", "goal": "A second pair of eyes", "steps": [
+        { "title": "Record the phone", "kind": "data", "fields": ["phone"] },
+        { "title": "Sign off", "kind": "approval", "assignee": "role:manager" } ] });
+
+    let (status, _) = nina.post("/api/v1/process-templates", process.clone()).await;
+    assert_eq!(status, 403, "only admins import");
+    let (status, err) = admin.post("/api/v1/process-templates", json!({ "name": "x" })).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("validation_failed")));
+    let (status, bad) = admin.post("/api/v1/process-templates", json!({ "name": "x", "goal": "y", "steps": [{ "title": "z", "kind": "dance" }] })).await;
+    assert_eq!(status, 422);
+    assert!(bad["error"]["fields"]["json"].as_str().unwrap().contains("Step 1"), "{bad}");
+    let (status, template) = admin.post("/api/v1/process-templates?publish=1", process).await;
+    assert_eq!(status, 201, "{template}");
+    assert_eq!(template["steps"][1]["kind"], "approval");
+    let (_, listed) = nina.get("/api/v1/process-templates").await;
+    assert_eq!(listed["data"][0]["name"], "Review");
+
+    let (_, acme) = nina.post("/api/v1/customers", json!({ "name": "Acme" })).await;
+    let (_, south_co) = sam.post("/api/v1/customers", json!({ "name": "Southco" })).await;
+    let (status, _) = nina.post("/api/v1/process-runs", json!({ "template_id": template["id"], "customer_id": south_co["id"] })).await;
+    assert_eq!(status, 404, "not another team's customer");
+    let (status, run) = nina.post("/api/v1/process-runs", json!({ "template_id": template["id"], "customer_id": acme["id"] })).await;
+    assert_eq!(status, 201, "{run}");
+    let (status, _) = nina.post("/api/v1/process-runs", json!({ "template_id": template["id"], "customer_id": acme["id"] })).await;
+    assert_eq!(status, 409, "already running");
+    let steps = format!("/api/v1/process-runs/{}/steps", run["id"]);
+    let (data_step, approval) = (run["steps"][0]["id"].clone(), run["steps"][1]["id"].clone());
+    assert_eq!(run["steps"][1]["status"], "waiting");
+
+    let (status, err) = nina.post(&format!("{steps}/{data_step}"), json!({ "action": "complete", "data": { "phone": "soon" } })).await;
+    assert_eq!(status, 422);
+    assert!(err["error"]["fields"]["data.phone"].is_string(), "{err}");
+    let (status, after) = nina.post(&format!("{steps}/{data_step}"), json!({ "action": "complete", "data": { "phone": "+49 30 1234567" } })).await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["steps"][0]["data"]["phone"], "+49 30 1234567");
+    let (status, _) = nina.post(&format!("{steps}/{approval}"), json!({ "action": "approve" })).await;
+    assert_eq!(status, 403, "a member does not decide");
+    let (status, _) = sam.get(&format!("/api/v1/process-runs/{}", run["id"])).await;
+    assert_eq!(status, 404);
+    let (status, _) = mia.post(&format!("{steps}/{approval}"), json!({ "action": "reject" })).await;
+    assert_eq!(status, 422, "a rejection needs a reason");
+    let (status, rejected) = mia.post(&format!("{steps}/{approval}"), json!({ "action": "reject", "reason": "Wrong number" })).await;
+    assert_eq!(status, 200);
+    assert_eq!((rejected["steps"][0]["status"].as_str(), rejected["steps"][0]["reopened_count"].as_i64()), (Some("available"), Some(1)));
+    let (status, _) = mia.post(&format!("{steps}/{approval}"), json!({ "action": "approve" })).await;
+    assert_eq!(status, 409, "waiting for the rework");
+    nina.post(&format!("{steps}/{data_step}"), json!({ "action": "complete", "data": { "phone": "+49 30 7654321" } })).await;
+    let (status, done) = mia.post(&format!("{steps}/{approval}"), json!({ "action": "approve" })).await;
+    assert_eq!((status, done["status"].as_str()), (200, Some("completed")));
+
+    let (_, mine) = nina.get(&format!("/api/v1/process-runs?template={}&status=completed", template["id"])).await;
+    assert_eq!(mine["total"], 1);
+    let (_, none) = sam.get("/api/v1/process-runs").await;
+    assert_eq!(none["total"], 0, "other teams' runs are not listed");
+}
+
 on_both_databases!(
+    processes_through_the_api_with_permission_cases,
     interactions_and_follow_ups_through_the_api,
     tokens_act_as_their_user_until_revoked,
     a_member_cannot_edit_a_teammates_customer_through_the_api,

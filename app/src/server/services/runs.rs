@@ -952,14 +952,23 @@ pub async fn of_customer<C: ConnectionTrait>(db: &C, actor: &Actor, customer_id:
     rows(db, actor, runs).await
 }
 
-/// One page of a template's runs on customers the actor can see, filtered; and the total.
+/// One page of runs on customers the actor can see, filtered (by template and customer when
+/// given), newest first; and the total.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
-    template_id: i32,
+    template_id: Option<i32>,
+    customer_id: Option<i32>,
     query: &RunQuery,
-) -> AppResult<(Vec<RunRow>, u64)> {
-    let mut find = process_run::Entity::find().filter(process_run::Column::TemplateId.eq(template_id));
+    per_page: u64,
+) -> AppResult<(Vec<process_run::Model>, u64)> {
+    let mut find = process_run::Entity::find();
+    if let Some(id) = template_id {
+        find = find.filter(process_run::Column::TemplateId.eq(id));
+    }
+    if let Some(id) = customer_id {
+        find = find.filter(process_run::Column::CustomerId.eq(id));
+    }
     if !actor.is_admin() {
         let visible = customer::Entity::find()
             .select_only()
@@ -1000,11 +1009,42 @@ pub async fn list<C: ConnectionTrait>(
     let runs = find
         .order_by_desc(process_run::Column::StartedAt)
         .order_by_desc(process_run::Column::Id)
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
         .all(db)
         .await?;
+    Ok((runs, total))
+}
+
+/// One page of a template's runs as the run list shows them.
+pub async fn list_rows<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    template_id: i32,
+    query: &RunQuery,
+) -> AppResult<(Vec<RunRow>, u64)> {
+    let (runs, total) = list(db, actor, Some(template_id), None, query, PER_PAGE).await?;
     Ok((rows(db, actor, runs).await?, total))
+}
+
+/// A run the actor can see, with its step instances and their definitions in order.
+pub async fn detail<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    run_id: i32,
+) -> AppResult<(process_run::Model, Vec<(process_step_run::Model, process_step::Model)>)> {
+    let run = process_run::Entity::find_by_id(run_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    visible_customer(db, actor, run.customer_id).await?;
+    let mut defs = defs_of(db, run.version_id).await?;
+    let steps = step_runs(db, run.id)
+        .await?
+        .into_iter()
+        .filter_map(|s| defs.remove(&s.step_id).map(|d| (s, d)))
+        .collect();
+    Ok((run, steps))
 }
 
 /// "My day": the open steps I may act on (mine, and those of my role in my teams, approvals

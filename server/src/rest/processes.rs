@@ -1,0 +1,242 @@
+//! Processes over the API: templates (`/api/v1/process-templates`, import by POSTing the JSON
+//! form a process page exports) and runs (`/api/v1/process-runs`, start one; act on a step with
+//! `POST /api/v1/process-runs/{id}/steps/{step_id}`), through the same services as the pages.
+
+use super::{ApiError, ApiResult, actor, body, page_json, paging, time};
+use app::error::AppError;
+use app::model::process::{RunQuery, TemplateExport};
+use app::server::auth::CurrentUser;
+use app::server::entities::{process_run, process_step, process_step_run};
+use app::server::services::processes;
+use app::server::services::runs::{self, StepAction};
+use app::server::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+/// `GET /api/v1/process-templates`: the processes you may see (admins: all, archived too).
+pub async fn list_templates(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&state, user).await?;
+    let rows = processes::list(&state.db, actor.is_admin()).await?;
+    let data: Vec<Value> = rows
+        .into_iter()
+        .filter(|t| actor.is_admin() || t.published.is_some())
+        .map(|t| {
+            json!({
+                "id": t.id, "name": t.name, "trigger": t.trigger,
+                "published_version": t.published, "draft_version": t.draft,
+                "active_runs": t.active_runs, "archived": t.archived,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "data": data })))
+}
+
+/// `POST /api/v1/process-templates[?publish=1]`: creates a process from its JSON form (admins).
+pub async fn import_template(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Query(params): Query<HashMap<String, String>>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let actor = actor(&state, user).await?;
+    if !actor.is_admin() {
+        return Err(ApiError(AppError::Forbidden));
+    }
+    // Checked as the typed form first, so a body of the wrong shape gets the API's message.
+    let _: TemplateExport = body(&bytes)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let publish = params.get("publish").is_some_and(|v| v == "1" || v == "true");
+    let created = processes::import(&state.db, &actor, &text, publish)
+        .await
+        .map_err(|e| match e {
+            AppError::Validation { message, fields, .. } => AppError::Validation {
+                message,
+                fields,
+                values: BTreeMap::new(),
+            },
+            other => other,
+        })?;
+    Ok((StatusCode::CREATED, Json(template_json(&state, &actor, created.id).await?)))
+}
+
+async fn template_json(
+    state: &AppState,
+    actor: &app::server::services::access::Actor,
+    id: i32,
+) -> ApiResult<Value> {
+    let detail = processes::detail(&state.db, actor, id).await?;
+    let shown = detail
+        .versions
+        .iter()
+        .find(|v| v.status == processes::PUBLISHED)
+        .or_else(|| detail.versions.iter().find(|_| actor.is_admin()));
+    let steps = match shown {
+        Some(v) => processes::version_detail(&state.db, actor, v.id).await?.steps,
+        None => Vec::new(),
+    };
+    Ok(json!({
+        "id": detail.id,
+        "name": detail.name,
+        "goal": detail.goal,
+        "trigger": detail.trigger_kind,
+        "trigger_stage": (!detail.trigger_stage.is_empty()).then_some(detail.trigger_stage),
+        "archived": detail.archived,
+        "versions": detail.versions.iter().map(|v| json!({ "id": v.id, "number": v.number, "status": v.status, "runs": v.runs })).collect::<Vec<_>>(),
+        "steps": steps.into_iter().map(|s| json!({
+            "id": s.id, "position": s.position, "title": s.title, "kind": s.kind,
+            "guidance": s.guidance, "tip": s.tip, "assignee": s.assignee_label,
+            "due": s.due_label, "optional": s.optional, "fields": s.fields,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// `GET /api/v1/process-templates/{id}`: a process with its versions and the steps of the
+/// version new runs start on.
+pub async fn get_template(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(id): Path<i32>,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&state, user).await?;
+    Ok(Json(template_json(&state, &actor, id).await?))
+}
+
+fn step_json(s: process_step_run::Model, d: process_step::Model) -> Value {
+    json!({
+        "id": s.id, "position": s.position, "title": d.title, "kind": d.kind, "optional": d.optional,
+        "status": s.status, "assignee_id": s.assignee_id, "assignee_role": s.assignee_role,
+        "available_at": time(s.available_at), "due_at": time(s.due_at),
+        "completed_at": time(s.completed_at), "completed_by": s.completed_by,
+        "decision": s.decision, "decided_at": time(s.decided_at), "decided_by": s.decided_by,
+        "decision_reason": s.decision_reason, "skip_reason": s.skip_reason,
+        "reopened_count": s.reopened_count,
+        "data": s.data.and_then(|d| serde_json::from_str::<Value>(&d).ok()),
+        "fields": processes::field_keys(&d),
+    })
+}
+
+fn run_json(r: &process_run::Model) -> Value {
+    json!({
+        "id": r.id, "template_id": r.template_id, "version_id": r.version_id,
+        "customer_id": r.customer_id, "owner_id": r.owner_id, "status": r.status,
+        "started_how": r.started_how, "started_by": r.started_by,
+        "started_at": r.started_at.to_rfc3339(), "finished_at": time(r.finished_at),
+        "cancel_reason": r.cancel_reason,
+    })
+}
+
+async fn full_run(
+    state: &AppState,
+    actor: &app::server::services::access::Actor,
+    id: i32,
+) -> ApiResult<Value> {
+    let (run, steps) = runs::detail(&state.db, actor, id).await?;
+    let mut out = run_json(&run);
+    out["steps"] = Value::Array(steps.into_iter().map(|(s, d)| step_json(s, d)).collect());
+    Ok(out)
+}
+
+/// `GET /api/v1/process-runs`: runs on customers you may see; `template`, `customer`,
+/// `status`, `owner` (`me` or an id), `team`, `overdue=1`, paged.
+pub async fn list_runs(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&state, user).await?;
+    let paging = paging(&params)?;
+    let id_param = |key: &str| -> ApiResult<Option<i32>> {
+        match params.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError(AppError::field(key, "Use a numeric id."))),
+        }
+    };
+    let query = RunQuery {
+        status: params.get("status").cloned().unwrap_or_default(),
+        owner: params.get("owner").cloned().unwrap_or_default(),
+        team: params.get("team").cloned().unwrap_or_default(),
+        overdue: params.get("overdue").is_some_and(|v| v == "1" || v == "true"),
+        page: paging.0,
+    };
+    let (rows, total) = runs::list(&state.db, &actor, id_param("template")?, id_param("customer")?, &query, paging.1).await?;
+    Ok(page_json(rows.iter().map(run_json).collect(), paging, total))
+}
+
+#[derive(Deserialize)]
+pub struct NewRun {
+    template_id: i32,
+    customer_id: i32,
+}
+
+/// `POST /api/v1/process-runs`: starts a process on a customer you can see; you own the run.
+pub async fn start_run(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let actor = actor(&state, user).await?;
+    let new: NewRun = body(&bytes)?;
+    let run = runs::start(&state.db, &actor, new.template_id, new.customer_id).await?;
+    Ok((StatusCode::CREATED, Json(full_run(&state, &actor, run.id).await?)))
+}
+
+/// `GET /api/v1/process-runs/{id}`: a run with its steps.
+pub async fn get_run(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(id): Path<i32>,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&state, user).await?;
+    Ok(Json(full_run(&state, &actor, id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct StepChange {
+    action: String,
+    #[serde(default)]
+    data: BTreeMap<String, String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /api/v1/process-runs/{id}/steps/{step_id}`: `complete` (with `data` for a data step),
+/// `skip` or `reject` (with a `reason`), or `approve`.
+pub async fn act_on_step(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path((id, step_id)): Path<(i32, i32)>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let actor = actor(&state, user).await?;
+    let change: StepChange = body(&bytes)?;
+    let action = match change.action.as_str() {
+        "complete" => StepAction::Complete(change.data),
+        "skip" => StepAction::Skip(change.reason),
+        "approve" => StepAction::Approve,
+        "reject" => StepAction::Reject(change.reason),
+        _ => return Err(ApiError(AppError::field("action", "Use complete, skip, approve or reject."))),
+    };
+    runs::act(&state.db, &actor, id, step_id, action).await.map_err(|e| match e {
+        // The API names data fields as sent: `data.<key>`.
+        AppError::Validation { message, fields, .. } => ApiError(AppError::Validation {
+            message,
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k.strip_prefix("data_").map_or(k.clone(), |key| format!("data.{key}")), v))
+                .collect(),
+            values: BTreeMap::new(),
+        }),
+        other => ApiError(other),
+    })?;
+    Ok(Json(full_run(&state, &actor, id).await?))
+}
