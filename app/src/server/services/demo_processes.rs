@@ -271,9 +271,9 @@ async fn seed_run<C: ConnectionTrait>(
                 if rng.next(5) == 0 {
                     // Rejected once: the step before is reworked, then approved.
                     events.push((done, Some(i), Some(approver), "rejected", format!("{} rejected “{}”: the figures do not add up", name(approver), def.title)));
-                    events.push((done, Some(i - 1), None, "reopened", "The step before reopened for rework".to_string()));
+                    events.push((done, Some(i.saturating_sub(1)), None, "reopened", "The step before reopened for rework".to_string()));
                     done += rng.hours(12, 24 * 3);
-                    events.push((done, Some(i - 1), Some(c.owner_id), "completed", format!("{} completed the reworked step", name(c.owner_id))));
+                    events.push((done, Some(i.saturating_sub(1)), Some(c.owner_id), "completed", format!("{} completed the reworked step", name(c.owner_id))));
                     done += rng.hours(2, 24 * 2);
                     reworked.push(def.position - 1);
                 }
