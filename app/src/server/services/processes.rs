@@ -91,9 +91,15 @@ pub async fn check_step<C: ConnectionTrait>(db: &C, form: &StepForm) -> AppResul
     if !STEP_KINDS.iter().any(|(k, _)| *k == kind) {
         errors.insert("kind".into(), "Choose what kind of step this is.".into());
     }
-    let rule = match form.assignee_rule.trim() {
-        "" => "owner",
-        r => r,
+    // An approval is decided by the customer's team manager unless the form says otherwise.
+    let rule = match (form.assignee_rule.trim(), kind) {
+        ("", "approval") => "role",
+        ("", _) => "owner",
+        (r, _) => r,
+    };
+    let role_typed = match (form.assignee_role.trim(), kind) {
+        ("", "approval") => "manager",
+        (r, _) => r,
     };
     let mut role = None;
     let mut user_id = None;
@@ -105,7 +111,7 @@ pub async fn check_step<C: ConnectionTrait>(db: &C, form: &StepForm) -> AppResul
             );
         }
         "owner" => {}
-        "role" => match Role::parse(form.assignee_role.trim()) {
+        "role" => match Role::parse(role_typed) {
             Some(r) => role = Some(r.as_str().to_string()),
             None => {
                 errors.insert("assignee_role".into(), "Choose the role that does this step.".into());
@@ -1219,6 +1225,8 @@ pub async fn import<C: TransactionTrait + ConnectionTrait>(
                     .unwrap_or_default();
                 ("user", String::new(), id)
             }
+            // An approval without an assignee goes to the customer's team manager.
+            _ if s.assignee == "owner" && s.kind == "approval" => ("role", "manager".to_string(), String::new()),
             _ if s.assignee == "owner" => ("owner", String::new(), String::new()),
             _ => ("?", String::new(), String::new()),
         };
