@@ -233,6 +233,9 @@ pub struct StepRunView {
     pub decision_reason: Option<String>,
     pub skip_reason: Option<String>,
     pub reopened_count: i32,
+    /// What a done data step saved to the customer: (field label, value).
+    #[serde(default)]
+    pub saved: Vec<(String, String)>,
     /// The actions the viewer may take now.
     pub can_complete: bool,
     pub can_skip: bool,

@@ -297,6 +297,8 @@ async fn a_run_goes_through_data_approval_rework_and_completes(app: &TestApp) {
         events,
         vec!["started", "completed", "completed", "rejected", "reopened", "completed", "approved", "completed", "completed"]
     );
+    let page = runs::view(db, &w.nora, run.id).await.unwrap();
+    assert_eq!(page.steps[1].saved, vec![("Contract number".to_string(), "C-4321".to_string()), ("Email".to_string(), "info@acme.example".to_string())]);
     let shown = runs::of_customer(db, &w.nora, c.id).await.unwrap();
     assert_eq!((shown[0].status.as_str(), shown[0].done, shown[0].total), ("completed", 4, 4));
     let late = runs::act(db, &w.nina, run.id, s[3].id, complete()).await.unwrap_err();

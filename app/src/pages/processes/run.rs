@@ -130,6 +130,11 @@ fn RunStep(s: StepRunView, run_id: i32, actions: StepActions) -> impl IntoView {
                 {s.available_since.clone().map(|d| format!(" · open since {d}"))}
             </p>
             {s.outcome.clone().map(|o| view! { <p class="outcome">{o}</p> })}
+            {(!s.saved.is_empty()).then(|| view! {
+                <dl class="saved">
+                    {s.saved.clone().into_iter().map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> }).collect_view()}
+                </dl>
+            })}
             {s.decision_reason.clone().map(|r| view! { <p class="reason">"Reason: " {r}</p> })}
             {s.skip_reason.clone().map(|r| view! { <p class="reason">"Why skipped: " {r}</p> })}
             {(!s.guidance.is_empty()).then(|| view! { <p class="guidance">{s.guidance.clone()}</p> })}

@@ -797,6 +797,11 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
     let tz = times::zone(&actor.timezone);
     let at = now();
     let active = run.status == ACTIVE;
+    let labels: HashMap<String, String> = crate::model::process::CORE_DATA_FIELDS
+        .iter()
+        .map(|(k, l)| (k.to_string(), l.to_string()))
+        .chain(fields::active(db).await?.into_iter().map(|f| (f.key, f.label)))
+        .collect();
     let mut views = Vec::new();
     for sr in &steps {
         let Some(def) = defs.get(&sr.step_id) else { continue };
@@ -837,6 +842,14 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
             decision_reason: sr.decision_reason.clone(),
             skip_reason: sr.skip_reason.clone(),
             reopened_count: sr.reopened_count,
+            saved: match (&sr.data, finished(&sr.status)) {
+                (Some(data), true) => serde_json::from_str::<BTreeMap<String, String>>(data)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (labels.get(&k).cloned().unwrap_or(k), v))
+                    .collect(),
+                _ => Vec::new(),
+            },
             can_complete: can && def.kind != "approval",
             can_skip: can && def.optional,
             can_decide: can && def.kind == "approval",
