@@ -18,6 +18,18 @@ where
     })
 }
 
+/// The error of an action whose forms repeat per item (one per follow-up, one per step): a
+/// validation error only if it came back from item `id`'s form (which sends `key=id`), any
+/// other error always.
+pub fn error_about(error: Signal<Option<AppError>>, key: &'static str, id: i32) -> Signal<Option<AppError>> {
+    Signal::derive(move || {
+        error.get().filter(|e| match e {
+            AppError::Validation { .. } => e.value(key) == Some(id.to_string()),
+            _ => true,
+        })
+    })
+}
+
 /// The message for `field` in `error`.
 pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.field_error(field))))

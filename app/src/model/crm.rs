@@ -369,6 +369,17 @@ pub const INTERACTION_KINDS: [(&str, &str); 4] = [
 pub const CUSTOMER_KINDS: [(&str, &str); 2] =
     [("organisation", "Organisation"), ("person", "Person")];
 
+/// A table of (value, label) pairs as select choices.
+pub fn choices_of(table: &[(&'static str, &'static str)]) -> Vec<Choice> {
+    table
+        .iter()
+        .map(|(v, l)| Choice {
+            value: v.to_string(),
+            label: l.to_string(),
+        })
+        .collect()
+}
+
 pub fn label_of(table: &[(&'static str, &'static str)], key: &str) -> String {
     table
         .iter()

@@ -6,16 +6,15 @@ use crate::components::form::{
     Field, FormError, SelectField, TextAreaField, action_error, field_error, kept_value,
 };
 use crate::error::AppError;
-use crate::model::crm::{Choice, CustomFieldForm, CustomFieldView, FIELD_TYPES, label_of};
+use crate::model::crm::{
+    Choice, CustomFieldForm, CustomFieldView, FIELD_TYPES, choices_of, label_of,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 fn owner_choices() -> Vec<Choice> {
-    [("member", "Members (the customer's owner)"), ("manager", "Managers"), ("admin", "Admins")]
-        .into_iter()
-        .map(|(v, l)| Choice { value: v.into(), label: l.into() })
-        .collect()
+    choices_of(&[("member", "Members (the customer's owner)"), ("manager", "Managers"), ("admin", "Admins")])
 }
 
 fn owner_label(role: &str) -> &'static str {
@@ -38,10 +37,7 @@ fn DefinitionFields(initial: CustomFieldForm, error: Signal<Option<AppError>>, c
             None => stored,
         })
     };
-    let types: Vec<Choice> = FIELD_TYPES
-        .iter()
-        .map(|(v, l)| Choice { value: v.to_string(), label: l.to_string() })
-        .collect();
+    let types = choices_of(&FIELD_TYPES);
     view! {
         <FormError error=error/>
         <div class="form-grid">

@@ -6,35 +6,16 @@ use crate::api::crm::{
     RescheduleFollowUp, get_customer,
 };
 use crate::components::form::{
-    Field, FormError, SelectField, TextAreaField, action_error, field_error, kept_value,
+    Field, FormError, SelectField, TextAreaField, action_error, error_about, field_error,
+    kept_value,
 };
 use crate::error::AppError;
 use crate::model::crm::{
-    CUSTOMER_KINDS, Choice, CustomerDetail, FollowUpView, INTERACTION_KINDS, label_of,
+    CUSTOMER_KINDS, Choice, CustomerDetail, FollowUpView, INTERACTION_KINDS, choices_of, label_of,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-fn choices(table: &[(&'static str, &'static str)]) -> Vec<Choice> {
-    table
-        .iter()
-        .map(|(v, l)| Choice {
-            value: v.to_string(),
-            label: l.to_string(),
-        })
-        .collect()
-}
-
-/// The error of an action if it concerned follow-up `id` (its forms send `follow_up_id` back).
-fn error_for(error: Signal<Option<AppError>>, id: i32) -> Signal<Option<AppError>> {
-    Signal::derive(move || {
-        error.get().filter(|e| match e {
-            AppError::Validation { .. } => e.value("follow_up_id") == Some(id.to_string()),
-            _ => true,
-        })
-    })
-}
 
 #[derive(Clone, Copy)]
 struct FollowUpActions {
@@ -45,8 +26,8 @@ struct FollowUpActions {
 
 #[component]
 fn OpenFollowUp(f: FollowUpView, actions: FollowUpActions, assignees: Vec<Choice>) -> impl IntoView {
-    let done_error = error_for(action_error(actions.complete), f.id);
-    let move_error = error_for(action_error(actions.reschedule), f.id);
+    let done_error = error_about(action_error(actions.complete), "follow_up_id", f.id);
+    let move_error = error_about(action_error(actions.reschedule), "follow_up_id", f.id);
     let id = f.id.to_string();
     let (id1, id2, id3, id4) = (id.clone(), id.clone(), id.clone(), id);
     let due_id = format!("reschedule-{}", f.id);
@@ -302,7 +283,7 @@ fn Timeline(c: CustomerDetail, log: ServerAction<LogInteraction>) -> impl IntoVi
                 <input type="hidden" name="customer_id" value=id/>
                 <FormError error=error/>
                 <div class="form-grid">
-                    <SelectField label="Type" name="kind" choices=choices(&INTERACTION_KINDS)
+                    <SelectField label="Type" name="kind" choices=choices_of(&INTERACTION_KINDS)
                         value=kept_value(error, "kind", "call".into()) error=field_error(error, "kind")/>
                     <div class="field" class:has-error=move || error.with(|e| e.as_ref().is_some_and(|e| e.field_error("occurred_at").is_some()))>
                         <label for="field-occurred_at">"When"</label>

@@ -8,7 +8,7 @@ use crate::components::form::{
 };
 use crate::error::AppError;
 use crate::model::crm::{
-    CUSTOMER_KINDS, Choice, CustomInput, CustomerForm, CustomerFormOptions, custom_name,
+    CUSTOMER_KINDS, CustomInput, CustomerForm, CustomerFormOptions, choices_of, custom_name,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,13 +36,7 @@ fn CustomerFields(options: CustomerFormOptions, error: Signal<Option<AppError>>)
         })
     });
     let similar_name = Signal::derive(move || error.with(|e| e.as_ref().is_some_and(|e| e.field_error("name").is_some() && e.value("duplicate_id").is_some())));
-    let kinds: Vec<Choice> = CUSTOMER_KINDS
-        .iter()
-        .map(|(v, l)| Choice {
-            value: v.to_string(),
-            label: l.to_string(),
-        })
-        .collect();
+    let kinds = choices_of(&CUSTOMER_KINDS);
     view! {
         <FormError error=error/>
         {move || duplicate.get().map(|(id, name)| view! {

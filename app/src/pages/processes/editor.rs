@@ -1,7 +1,7 @@
 //! A process version: the admin's editor while it is a draft (name and goal, ordered steps,
 //! publish), a read-only view once published, and a preview of how a run of it starts.
 
-use super::{KindBadge, StepState, choices};
+use super::{KindBadge, StepState};
 use crate::api::processes::{
     AddProcessStep, DiscardProcessDraft, MoveProcessStep, PublishProcess, RemoveProcessStep,
     SaveProcessDraft, UpdateProcessStep, get_version,
@@ -10,7 +10,7 @@ use crate::components::form::{
     Field, FormError, SelectField, TextAreaField, action_error, field_error, kept_value,
 };
 use crate::error::AppError;
-use crate::model::crm::Choice;
+use crate::model::crm::{Choice, choices_of};
 use crate::model::process::{
     ASSIGNEE_RULES, DUE_FROM, DUE_UNITS, STEP_KINDS, StepDef, StepForm, VersionDetail, open_steps,
 };
@@ -19,7 +19,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 fn role_choices() -> Vec<Choice> {
-    choices(&[
+    choices_of(&[
         ("member", "Anyone in the customer's team"),
         ("manager", "A manager of the customer's team"),
         ("admin", "An admin"),
@@ -56,7 +56,7 @@ fn StepFields(
         <div class="form-grid">
             <Field label="Title" name="step[title]" required=true maxlength=200
                 value=value("title", &initial.title) error=field_error(error, "title")/>
-            <SelectField label="Kind" name="step[kind]" choices=choices(&STEP_KINDS)
+            <SelectField label="Kind" name="step[kind]" choices=choices_of(&STEP_KINDS)
                 hint="Task: done by its assignee. Data: fills customer fields. Approval: approve or reject. Stop: nothing after it until done."
                 value=value("kind", &initial.kind) error=field_error(error, "kind")/>
         </div>
@@ -68,7 +68,7 @@ fn StepFields(
         <fieldset class="custom-fields">
             <legend>"Who does it"</legend>
             <div class="form-grid">
-                <SelectField label="Assignee" name="step[assignee_rule]" choices=choices(&ASSIGNEE_RULES)
+                <SelectField label="Assignee" name="step[assignee_rule]" choices=choices_of(&ASSIGNEE_RULES)
                     hint="Approvals go to a role or a named person."
                     value=value("assignee_rule", &initial.assignee_rule) error=field_error(error, "assignee_rule")/>
                 <SelectField label="Role (for a role)" name="step[assignee_role]" choices=role_choices()
@@ -83,9 +83,9 @@ fn StepFields(
                 <Field label="Due in" name="step[due_amount]" kind="number"
                     hint="Empty: no due time."
                     value=value("due_amount", &initial.due_amount) error=field_error(error, "due_amount")/>
-                <SelectField label="Unit" name="step[due_unit]" choices=choices(&DUE_UNITS)
+                <SelectField label="Unit" name="step[due_unit]" choices=choices_of(&DUE_UNITS)
                     value=value("due_unit", &initial.due_unit) error=field_error(error, "due_unit")/>
-                <SelectField label="Counted from" name="step[due_from]" choices=choices(&DUE_FROM)
+                <SelectField label="Counted from" name="step[due_from]" choices=choices_of(&DUE_FROM)
                     value=value("due_from", &initial.due_from) error=field_error(error, "due_from")/>
             </div>
             <label class="check"><input type="checkbox" name="step[working_days]" value="on" checked=working/>" Count working days only (Monday to Friday)"</label>

@@ -1,7 +1,7 @@
 //! The process list (with the admin's "new process" and JSON import), and a process's page:
 //! its goal, versions, trigger and the list of its runs, filtered through the URL.
 
-use super::{Progress, RunState, choices};
+use super::{Progress, RunState};
 use crate::api::processes::{
     ArchiveProcessVersion, CreateProcess, ImportProcess, NewProcessDraft, SetProcessArchived,
     SetProcessTrigger, get_process, list_processes, list_runs,
@@ -10,7 +10,7 @@ use crate::components::form::{
     Field, FormError, SelectField, TextAreaField, action_error, field_error, kept_value,
 };
 use crate::error::AppError;
-use crate::model::crm::Choice;
+use crate::model::crm::{Choice, choices_of};
 use crate::model::process::{RUN_STATES, RunList, RunQuery, TRIGGERS, TemplateDetail};
 use crate::model::user::{Role, UserView};
 use crate::pages::customers::list::FilterSelect;
@@ -195,7 +195,7 @@ fn Trigger(t: TemplateDetail, set: ServerAction<SetProcessTrigger>) -> impl Into
                 <input type="hidden" name="template_id" value=id/>
                 <FormError error=error/>
                 <div class="form-grid">
-                    <SelectField label="Start" name="trigger_kind" choices=choices(&TRIGGERS)
+                    <SelectField label="Start" name="trigger_kind" choices=choices_of(&TRIGGERS)
                         value=kept_value(error, "trigger_kind", t.trigger_kind.clone()) error=field_error(error, "trigger_kind")/>
                     <SelectField label="Stage" name="trigger_stage" choices=stages
                         value=kept_value(error, "trigger_stage", t.trigger_stage.clone()) error=field_error(error, "trigger_stage")/>
@@ -224,7 +224,7 @@ fn RunTable(list: RunList, query: RunQuery, template_id: i32) -> impl IntoView {
     view! {
         <form method="get" action=base.clone() class="filters" role="search" aria-label="Filter runs">
             <div class="form-row">
-                <FilterSelect label="State" name="status" any="Any state" choices=choices(&RUN_STATES) selected=query.status.clone()/>
+                <FilterSelect label="State" name="status" any="Any state" choices=choices_of(&RUN_STATES) selected=query.status.clone()/>
                 <FilterSelect label="Owner" name="owner" any="Anyone" choices=owners selected=query.owner.clone()/>
                 {has_teams.then(|| view! {
                     <FilterSelect label="Team" name="team" any="Any team" choices=list.teams.clone() selected=query.team.clone()/>

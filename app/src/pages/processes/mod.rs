@@ -5,19 +5,9 @@ pub mod editor;
 pub mod list;
 pub mod run;
 
-use crate::model::crm::{Choice, label_of};
+use crate::model::crm::label_of;
 use crate::model::process::{RUN_STATES, STEP_KINDS, STEP_STATES};
 use leptos::prelude::*;
-
-pub(crate) fn choices(table: &[(&'static str, &'static str)]) -> Vec<Choice> {
-    table
-        .iter()
-        .map(|(v, l)| Choice {
-            value: v.to_string(),
-            label: l.to_string(),
-        })
-        .collect()
-}
 
 /// A step's kind as a small badge.
 #[component]

@@ -3,7 +3,7 @@
 
 use super::{KindBadge, Progress, RunState, StepState};
 use crate::api::processes::{CancelRun, CompleteStep, DecideStep, SkipStep, get_run};
-use crate::components::form::{FormError, action_error};
+use crate::components::form::{FormError, action_error, error_about};
 use crate::error::AppError;
 use crate::model::process::{DataInput, RunView, StepRunView};
 use leptos::prelude::*;
@@ -15,16 +15,6 @@ struct StepActions {
     complete: ServerAction<CompleteStep>,
     skip: ServerAction<SkipStep>,
     decide: ServerAction<DecideStep>,
-}
-
-/// The error of an action if it concerned step `id` (the step forms send `step_id` back).
-fn error_for(error: Signal<Option<AppError>>, id: i32) -> Signal<Option<AppError>> {
-    Signal::derive(move || {
-        error.get().filter(|e| match e {
-            AppError::Validation { .. } => e.value("step_id") == Some(id.to_string()),
-            _ => true,
-        })
-    })
 }
 
 /// One input of a data step, named `data[key]`, with its message under it.
@@ -101,9 +91,9 @@ fn ReasonField(step_id: i32, purpose: &'static str, label: &'static str, error: 
 
 #[component]
 fn RunStep(s: StepRunView, run_id: i32, actions: StepActions) -> impl IntoView {
-    let complete_error = error_for(action_error(actions.complete), s.id);
-    let skip_error = error_for(action_error(actions.skip), s.id);
-    let decide_error = error_for(action_error(actions.decide), s.id);
+    let complete_error = error_about(action_error(actions.complete), "step_id", s.id);
+    let skip_error = error_about(action_error(actions.skip), "step_id", s.id);
+    let decide_error = error_about(action_error(actions.decide), "step_id", s.id);
     let run = run_id.to_string();
     let step = s.id.to_string();
     let title_id = format!("run-step-{}", s.id);
