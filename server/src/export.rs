@@ -11,6 +11,19 @@ use axum::Extension;
 use http::{StatusCode, header};
 use std::collections::HashMap;
 
+/// A file the browser saves as `file`, never cached.
+fn download(content_type: &str, file: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 pub async fn customers_csv(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -26,21 +39,11 @@ pub async fn customers_csv(
     }
     .await;
     match result {
-        Ok(csv) => {
-            let file = format!(
-                "attachment; filename=\"customers-{}.csv\"",
-                chrono::Utc::now().format("%Y-%m-%d")
-            );
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, file),
-                    (header::CACHE_CONTROL, "no-store".to_string()),
-                ],
-                csv,
-            )
-                .into_response()
-        }
+        Ok(csv) => download(
+            "text/csv; charset=utf-8",
+            &format!("customers-{}.csv", chrono::Utc::now().format("%Y-%m-%d")),
+            csv,
+        ),
         Err(e) => {
             tracing::error!(error = %e, "customer export failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "The export failed; please try again.").into_response()
@@ -70,17 +73,8 @@ pub async fn process_json(
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
                 .collect();
-            let file = format!("attachment; filename=\"process-{}.json\"", slug.trim_matches('-'));
             match serde_json::to_string_pretty(&template) {
-                Ok(json) => (
-                    [
-                        (header::CONTENT_TYPE, "application/json".to_string()),
-                        (header::CONTENT_DISPOSITION, file),
-                        (header::CACHE_CONTROL, "no-store".to_string()),
-                    ],
-                    json,
-                )
-                    .into_response(),
+                Ok(json) => download("application/json", &format!("process-{}.json", slug.trim_matches('-')), json),
                 Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
             }
         }

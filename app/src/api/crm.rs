@@ -6,15 +6,8 @@ use crate::model::crm::{
     CustomerDetail, CustomerFormOptions, CustomerList, CustomerQuery, FollowUpView,
 };
 use leptos::prelude::*;
-
 #[cfg(feature = "ssr")]
-async fn actor() -> Result<(crate::server::state::AppState, crate::server::services::access::Actor), AppError> {
-    use crate::server::{auth, services::access::Actor};
-    let me = auth::require_user()?;
-    let state = auth::state()?;
-    let actor = Actor::load(&state.db, &me.user).await?;
-    Ok((state, actor))
-}
+use super::actor;
 
 #[server(prefix = "/api", endpoint = "crm/list_customers")]
 pub async fn list_customers(#[server(default)] query: CustomerQuery) -> Result<CustomerList, AppError> {

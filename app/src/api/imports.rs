@@ -5,15 +5,8 @@
 use crate::error::AppError;
 use crate::model::imports::{ImportView, ImportsOverview};
 use leptos::prelude::*;
-
 #[cfg(feature = "ssr")]
-async fn actor() -> Result<(crate::server::state::AppState, crate::server::services::access::Actor), AppError> {
-    use crate::server::{auth, services::access::Actor};
-    let me = auth::require_user()?;
-    let state = auth::state()?;
-    let actor = Actor::load(&state.db, &me.user).await?;
-    Ok((state, actor))
-}
+use super::actor;
 
 #[server(prefix = "/api", endpoint = "imports/overview")]
 pub async fn load_imports_overview(rejected: Option<i32>) -> Result<ImportsOverview, AppError> {

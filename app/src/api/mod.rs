@@ -9,6 +9,16 @@ pub mod imports;
 pub mod processes;
 pub mod tokens;
 
+/// The signed-in caller as an `Actor` (with the teams they see), and the app state.
+#[cfg(feature = "ssr")]
+async fn actor() -> Result<(crate::server::state::AppState, crate::server::services::access::Actor), crate::error::AppError> {
+    use crate::server::{auth, services::access::Actor};
+    let me = auth::require_user()?;
+    let state = auth::state()?;
+    let actor = Actor::load(&state.db, &me.user).await?;
+    Ok((state, actor))
+}
+
 /// The server functions anyone may call without a session. Everything else refuses anonymous
 /// callers; `server/tests/api/security.rs` walks every registered endpoint to prove it.
 pub const ANONYMOUS_ENDPOINTS: &[&str] = &[

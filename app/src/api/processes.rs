@@ -8,16 +8,9 @@ use crate::model::process::{
     VersionDetail,
 };
 use leptos::prelude::*;
-use std::collections::BTreeMap;
-
 #[cfg(feature = "ssr")]
-async fn actor() -> Result<(crate::server::state::AppState, crate::server::services::access::Actor), AppError> {
-    use crate::server::{auth, services::access::Actor};
-    let me = auth::require_user()?;
-    let state = auth::state()?;
-    let actor = Actor::load(&state.db, &me.user).await?;
-    Ok((state, actor))
-}
+use super::actor;
+use std::collections::BTreeMap;
 
 #[cfg(feature = "ssr")]
 async fn admin() -> Result<(crate::server::state::AppState, crate::server::services::access::Actor), AppError> {
@@ -56,17 +49,10 @@ pub async fn get_version(id: i32) -> Result<VersionDetail, AppError> {
 pub async fn list_runs(template_id: i32, #[server(default)] query: RunQuery) -> Result<RunList, AppError> {
     use crate::server::services::{customers, runs, teams};
     let (state, actor) = actor().await?;
-    processes_visible(&state, &actor, template_id).await?;
+    // Only for a process the caller may see.
+    crate::server::services::processes::detail(&state.db, &actor, template_id).await?;
     let (rows, total) = runs::list_rows(&state.db, &actor, template_id, &query).await?;
-    let teams = teams::all(&state.db)
-        .await?
-        .into_iter()
-        .filter(|t| actor.is_admin() || actor.teams.contains(&t.id))
-        .map(|t| crate::model::crm::Choice {
-            value: t.id.to_string(),
-            label: t.name,
-        })
-        .collect();
+    let teams = customers::team_choices(&actor, teams::all(&state.db).await?);
     Ok(RunList {
         rows,
         total,
@@ -74,17 +60,6 @@ pub async fn list_runs(template_id: i32, #[server(default)] query: RunQuery) -> 
         owners: customers::people_choices(&state.db, &actor).await?,
         teams,
     })
-}
-
-#[cfg(feature = "ssr")]
-async fn processes_visible(
-    state: &crate::server::state::AppState,
-    actor: &crate::server::services::access::Actor,
-    template_id: i32,
-) -> Result<(), AppError> {
-    crate::server::services::processes::detail(&state.db, actor, template_id)
-        .await
-        .map(|_| ())
 }
 
 #[server(prefix = "/api", endpoint = "processes/get_run")]
@@ -191,17 +166,16 @@ pub async fn decide_step(
 pub async fn cancel_run(run_id: i32, reason: String) -> Result<(), AppError> {
     use crate::server::services::runs;
     let (state, actor) = actor().await?;
-    runs::cancel(&state.db, &actor, run_id, &reason)
-        .await
-        .map_err(|e| e.with_values([("cancel_reason", reason.clone())]))
-        .map_err(|e| match e {
-            AppError::Validation { message, fields, values } => AppError::Validation {
-                message,
-                fields: fields.into_iter().map(|(_, v)| ("cancel_reason".to_string(), v)).collect(),
-                values,
-            },
-            other => other,
-        })
+    // The run page names the box `cancel_reason`: the step forms on it have their own `reason`.
+    runs::cancel(&state.db, &actor, run_id, &reason).await.map_err(|e| match e {
+        AppError::Validation { message, fields, .. } => AppError::Validation {
+            message,
+            fields: fields.into_iter().map(|(_, v)| ("cancel_reason".to_string(), v)).collect(),
+            values: Default::default(),
+        }
+        .with_values([("cancel_reason", reason.clone())]),
+        other => other,
+    })
 }
 
 /// Creates a process with an empty draft, then opens the draft.

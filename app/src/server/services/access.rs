@@ -53,6 +53,16 @@ impl Actor {
             .add(customer::Column::TeamId.is_in(self.teams.clone()))
     }
 
+    /// The ids of the customers this actor may see, as a subquery for `in_subquery`.
+    pub fn visible_ids(&self) -> sea_orm::sea_query::SelectStatement {
+        use sea_orm::{QuerySelect, QueryTrait};
+        customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .filter(self.visible())
+            .into_query()
+    }
+
     pub fn can_see(&self, c: &customer::Model) -> bool {
         self.is_admin()
             || c.owner_id == self.id

@@ -894,13 +894,18 @@ pub async fn list<C: ConnectionTrait>(
             })
             .collect(),
         owners: people_choices(db, actor).await?,
-        teams: teams
-            .into_iter()
-            .filter(|t| actor.is_admin() || actor.teams.contains(&t.id))
-            .map(|t| Choice {
-                value: t.id.to_string(),
-                label: t.name,
-            })
-            .collect(),
+        teams: team_choices(actor, teams),
     })
+}
+
+/// The teams the actor sees (all for admins), as filter choices.
+pub fn team_choices(actor: &Actor, teams: Vec<team::Model>) -> Vec<Choice> {
+    teams
+        .into_iter()
+        .filter(|t| actor.is_admin() || actor.teams.contains(&t.id))
+        .map(|t| Choice {
+            value: t.id.to_string(),
+            label: t.name,
+        })
+        .collect()
 }

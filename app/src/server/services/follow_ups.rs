@@ -9,7 +9,7 @@ use crate::server::services::{audit, begin_write, now, times};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -302,12 +302,7 @@ pub async fn search<C: ConnectionTrait>(
 ) -> AppResult<(Vec<follow_up::Model>, u64)> {
     let mut query = follow_up::Entity::find();
     if !actor.is_admin() {
-        let visible = customer::Entity::find()
-            .select_only()
-            .column(customer::Column::Id)
-            .filter(actor.visible())
-            .into_query();
-        query = query.filter(follow_up::Column::CustomerId.in_subquery(visible));
+        query = query.filter(follow_up::Column::CustomerId.in_subquery(actor.visible_ids()));
     }
     if let Some(id) = filter.assignee_id {
         query = query.filter(follow_up::Column::AssigneeId.eq(id));
@@ -347,14 +342,7 @@ pub async fn views<C: ConnectionTrait>(
     actor: &Actor,
     rows: Vec<follow_up::Model>,
 ) -> AppResult<Vec<FollowUpView>> {
-    let user_ids: Vec<i32> = rows.iter().map(|f| f.assignee_id).collect();
-    let users: HashMap<i32, String> = app_user::Entity::find()
-        .filter(app_user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let users = super::users::names(db, rows.iter().map(|f| f.assignee_id).collect()).await?;
     let customer_ids: Vec<i32> = rows.iter().map(|f| f.customer_id).collect();
     let customers: HashMap<i32, customer::Model> = customer::Entity::find()
         .filter(customer::Column::Id.is_in(customer_ids))

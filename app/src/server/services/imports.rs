@@ -357,13 +357,7 @@ pub async fn overview<C: ConnectionTrait>(
     let mut user_ids: Vec<i32> = rows.iter().map(|r| r.1).collect();
     user_ids.sort_unstable();
     user_ids.dedup();
-    let names: HashMap<i32, String> = app_user::Entity::find()
-        .filter(app_user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let names = super::users::names(db, user_ids).await?;
     let tz = times::zone(&actor.timezone);
     Ok(ImportsOverview {
         max_megabytes,

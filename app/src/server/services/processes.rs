@@ -10,7 +10,8 @@ use crate::model::process::{
 };
 use crate::model::user::Role;
 use crate::server::entities::{
-    app_user, lifecycle_stage, process_run, process_step, process_template, process_version,
+    app_user, custom_field, lifecycle_stage, process_run, process_step, process_template,
+    process_version,
 };
 use crate::server::services::access::Actor;
 use crate::server::services::{audit, begin_write, fields, now, times};
@@ -58,18 +59,17 @@ pub struct CheckedStep {
 
 /// The field keys a data step may ask for: the core ones and the active custom fields.
 async fn data_field_choices<C: ConnectionTrait>(db: &C) -> AppResult<Vec<Choice>> {
-    let mut out: Vec<Choice> = CORE_DATA_FIELDS
-        .iter()
-        .map(|(k, l)| Choice {
-            value: k.to_string(),
-            label: l.to_string(),
-        })
-        .collect();
-    out.extend(fields::active(db).await?.into_iter().map(|f| Choice {
-        value: f.key,
-        label: f.label,
+    Ok(field_choices(&fields::active(db).await?))
+}
+
+/// The core fields and the given custom fields, as (key, label) choices.
+pub fn field_choices(custom: &[custom_field::Model]) -> Vec<Choice> {
+    let mut out = crate::model::crm::choices_of(&CORE_DATA_FIELDS);
+    out.extend(custom.iter().map(|f| Choice {
+        value: f.key.clone(),
+        label: f.label.clone(),
     }));
-    Ok(out)
+    out
 }
 
 /// Checks the step form; every message at once, under the input's name.
@@ -565,6 +565,7 @@ pub async fn remove_step<C: TransactionTrait + ConnectionTrait>(
 async fn problems<C: ConnectionTrait>(
     db: &C,
     steps: &[process_step::Model],
+    choices: &[Choice],
 ) -> AppResult<Vec<String>> {
     let mut out = Vec::new();
     if steps.is_empty() {
@@ -578,7 +579,6 @@ async fn problems<C: ConnectionTrait>(
             first.title
         ));
     }
-    let choices = data_field_choices(db).await?;
     for (i, s) in steps.iter().enumerate() {
         if let Some(id) = s.assignee_user_id {
             let active = app_user::Entity::find_by_id(id).one(db).await?.is_some_and(|u| u.active);
@@ -616,7 +616,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
     let txn = begin_write(db).await?;
     let v = draft(&txn, version_id).await?;
     let steps = steps_of(&txn, version_id).await?;
-    let problems = problems(&txn, &steps).await?;
+    let problems = problems(&txn, &steps, &data_field_choices(&txn).await?).await?;
     if !problems.is_empty() {
         return Err(AppError::Conflict(format!(
             "Version {} cannot be published yet: {}",
@@ -1020,23 +1020,13 @@ pub fn assignee_label(s: &process_step::Model, users: &HashMap<i32, String>) -> 
     }
 }
 
-async fn user_names<C: ConnectionTrait>(db: &C, ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
-    Ok(app_user::Entity::find()
-        .filter(app_user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
-}
-
 /// The steps of a version as the editor and the preview show them.
-pub async fn step_defs<C: ConnectionTrait>(
+async fn step_defs<C: ConnectionTrait>(
     db: &C,
     steps: &[process_step::Model],
+    choices: &[Choice],
 ) -> AppResult<Vec<StepDef>> {
-    let users = user_names(db, steps.iter().filter_map(|s| s.assignee_user_id).collect()).await?;
-    let choices = data_field_choices(db).await?;
+    let users = super::users::names(db, steps.iter().filter_map(|s| s.assignee_user_id).collect()).await?;
     Ok(steps
         .iter()
         .map(|s| {
@@ -1101,7 +1091,8 @@ pub async fn version_detail<C: ConnectionTrait>(
     }
     let steps = steps_of(db, v.id).await?;
     let editable = v.status == DRAFT && actor.is_admin();
-    let problems = if v.status == DRAFT { problems(db, &steps).await? } else { Vec::new() };
+    let field_choices = data_field_choices(db).await?;
+    let problems = if v.status == DRAFT { problems(db, &steps, &field_choices).await? } else { Vec::new() };
     let user_choices = if editable {
         app_user::Entity::find()
             .filter(app_user::Column::Active.eq(true))
@@ -1124,10 +1115,10 @@ pub async fn version_detail<C: ConnectionTrait>(
         status: v.status,
         name: v.name,
         goal: v.goal,
-        steps: step_defs(db, &steps).await?,
+        steps: step_defs(db, &steps, &field_choices).await?,
         editable,
         problems,
-        field_choices: data_field_choices(db).await?,
+        field_choices,
         user_choices,
     })
 }

@@ -15,12 +15,12 @@ use crate::model::process::{
 };
 use crate::model::user::Role;
 use crate::server::entities::{
-    app_user, customer, lifecycle_stage, process_run, process_run_event, process_step,
+    app_user, custom_field, customer, lifecycle_stage, process_run, process_run_event, process_step,
     process_step_run, process_template, process_version,
 };
 use crate::server::services::access::{Actor, visible_customer};
 use crate::server::services::processes::{self, field_keys};
-use crate::server::services::{begin_write, customers, fields, now, times};
+use crate::server::services::{begin_write, customers, fields, now, times, users};
 use chrono::{DateTime, Datelike, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -234,23 +234,32 @@ pub async fn start<C: TransactionTrait + ConnectionTrait>(
     Ok(run)
 }
 
-/// Starts every process whose trigger matches, inside the caller's transaction; a template
-/// already running on the customer, archived or never published is passed over.
-async fn trigger<C: ConnectionTrait>(
+/// The unarchived templates with this trigger (and stage).
+async fn triggered<C: ConnectionTrait>(
     db: &C,
-    c: &customer::Model,
     how: &str,
     stage_id: Option<i32>,
-    note: &str,
-) -> AppResult<Vec<process_run::Model>> {
+) -> AppResult<Vec<process_template::Model>> {
     let mut query = process_template::Entity::find()
         .filter(process_template::Column::TriggerKind.eq(how))
         .filter(process_template::Column::ArchivedAt.is_null());
     if let Some(stage_id) = stage_id {
         query = query.filter(process_template::Column::TriggerStageId.eq(stage_id));
     }
+    Ok(query.order_by_asc(process_template::Column::Id).all(db).await?)
+}
+
+/// Starts each of `templates` on `c`, inside the caller's transaction; a template already
+/// running on the customer, archived or never published is passed over.
+async fn start_triggered<C: ConnectionTrait>(
+    db: &C,
+    c: &customer::Model,
+    templates: Vec<process_template::Model>,
+    how: &str,
+    note: &str,
+) -> AppResult<Vec<process_run::Model>> {
     let mut started = Vec::new();
-    for template in query.order_by_asc(process_template::Column::Id).all(db).await? {
+    for template in templates {
         match start_in(db, &template, c, c.owner_id, None, how, note.to_string()).await {
             Ok(run) => started.push(run),
             Err(AppError::Conflict(_)) => {}
@@ -265,7 +274,8 @@ pub async fn on_customer_created<C: ConnectionTrait>(
     db: &C,
     c: &customer::Model,
 ) -> AppResult<Vec<process_run::Model>> {
-    trigger(db, c, "customer_created", None, "Started automatically: the customer was created").await
+    let templates = triggered(db, "customer_created", None).await?;
+    start_triggered(db, c, templates, "customer_created", "Started automatically: the customer was created").await
 }
 
 /// Runs the "when the stage changes to" triggers for `c`, if its stage changed.
@@ -277,13 +287,17 @@ pub async fn on_stage_changed<C: ConnectionTrait>(
     if c.stage_id == old_stage_id {
         return Ok(Vec::new());
     }
+    let templates = triggered(db, "stage_changed", Some(c.stage_id)).await?;
+    if templates.is_empty() {
+        return Ok(Vec::new());
+    }
     let stage = lifecycle_stage::Entity::find_by_id(c.stage_id)
         .one(db)
         .await?
         .map(|s| s.label)
         .unwrap_or_default();
     let note = format!("Started automatically: the stage changed to {stage}");
-    trigger(db, c, "stage_changed", Some(c.stage_id), &note).await
+    start_triggered(db, c, templates, "stage_changed", &note).await
 }
 
 async fn step_runs<C: ConnectionTrait>(db: &C, run_id: i32) -> AppResult<Vec<process_step_run::Model>> {
@@ -327,35 +341,25 @@ async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model) -> AppRes
     for (i, sr) in steps.iter().enumerate() {
         let Some(def) = defs.get(&sr.step_id) else { continue };
         let done = finished(&sr.status);
-        let mut changed: Option<process_step_run::ActiveModel> = None;
-        let mut edit = |f: &mut dyn FnMut(&mut process_step_run::ActiveModel)| {
-            let m = changed.get_or_insert_with(|| process_step_run::ActiveModel {
-                id: Set(sr.id),
-                ..Default::default()
-            });
-            f(m);
+        let mut change = process_step_run::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(sr.id),
+            ..Default::default()
         };
-        if !done {
-            if open[i] && (sr.status == WAITING || sr.status == REJECTED) {
-                edit(&mut |m| {
-                    m.status = Set(AVAILABLE.into());
-                    m.available_at = Set(Some(at));
-                });
-            } else if !open[i] && sr.status == AVAILABLE {
-                edit(&mut |m| {
-                    m.status = Set(WAITING.into());
-                    m.available_at = Set(None);
-                });
-            }
+        if !done && open[i] && (sr.status == WAITING || sr.status == REJECTED) {
+            change.status = Set(AVAILABLE.into());
+            change.available_at = Set(Some(at));
+        } else if !done && !open[i] && sr.status == AVAILABLE {
+            change.status = Set(WAITING.into());
+            change.available_at = Set(None);
         }
         if def.due_from == "previous" && sr.position > 0 && def.due_amount.is_some() && !done {
             let due = previous_completed.and_then(|p| due_of(def, p, tz));
             if due != sr.due_at {
-                edit(&mut |m| m.due_at = Set(due));
+                change.due_at = Set(due);
             }
         }
-        if let Some(m) = changed {
-            m.update(db).await?;
+        if change.is_changed() {
+            change.update(db).await?;
         }
         previous_completed = if done { sr.completed_at } else { None };
         if !done && !def.optional {
@@ -490,21 +494,15 @@ pub async fn act<C: TransactionTrait + ConnectionTrait>(
         .filter(|s| s.run_id == run.id)
         .ok_or(AppError::NotFound)?;
     let tz = times::zone(&actor.timezone);
-    // What happened to the step itself tells the loser of a race the most.
-    if sr.status != AVAILABLE && sr.status != WAITING {
-        return Err(what_happened(&txn, &sr, tz).await?);
-    }
-    if run.status != ACTIVE {
+    // What happened to the step itself tells the loser of a race the most; only a step still
+    // open or waiting is answered with the run's end.
+    if run.status != ACTIVE && (sr.status == AVAILABLE || sr.status == WAITING) {
         return Err(ended(&run));
     }
     if sr.status != AVAILABLE {
         return Err(what_happened(&txn, &sr, tz).await?);
     }
-    let names: HashMap<i32, String> = match sr.assignee_id {
-        Some(id) => HashMap::from([(id, name_of(&txn, Some(id)).await?)]),
-        None => HashMap::new(),
-    };
-    if let Err(why) = may_act(actor, &sr, &c, &names) {
+    if let Err(why) = may_act(actor, &sr, &c, &HashMap::new()) {
         tracing::info!(user = actor.id, step = sr.id, "refused step action: {why}");
         return Err(AppError::Forbidden);
     }
@@ -584,9 +582,12 @@ pub async fn act<C: TransactionTrait + ConnectionTrait>(
         }
     };
     // Only an open step changes: the last line of defence against acting twice.
-    let mut update = process_step_run::Entity::update_many().filter(process_step_run::Column::Id.eq(sr.id));
-    update = update.filter(process_step_run::Column::Status.eq(AVAILABLE));
-    let result = update.set(change).exec(&txn).await?;
+    let result = process_step_run::Entity::update_many()
+        .set(change)
+        .filter(process_step_run::Column::Id.eq(sr.id))
+        .filter(process_step_run::Column::Status.eq(AVAILABLE))
+        .exec(&txn)
+        .await?;
     if result.rows_affected == 0 {
         let now_state = process_step_run::Entity::find_by_id(sr.id)
             .one(&txn)
@@ -693,19 +694,6 @@ pub async fn cancel<C: TransactionTrait + ConnectionTrait>(
     Ok(())
 }
 
-async fn names<C: ConnectionTrait>(db: &C, ids: Vec<i32>) -> AppResult<HashMap<i32, String>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(app_user::Entity::find()
-        .filter(app_user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
-}
-
 fn who(people: &HashMap<i32, String>, id: Option<i32>) -> String {
     id.and_then(|i| people.get(&i).cloned())
         .unwrap_or_else(|| "someone".into())
@@ -730,9 +718,9 @@ async fn data_inputs<C: ConnectionTrait>(
     db: &C,
     c: &customer::Model,
     def: &process_step::Model,
+    custom: &[custom_field::Model],
 ) -> AppResult<Vec<DataInput>> {
-    let custom = fields::active(db).await?;
-    let values = fields::form_values(db, c.id).await?;
+    let values = fields::values_of(db, c.id).await?;
     let core = |key: &str, label: &str, field_type: &str, value: Option<&String>| DataInput {
         input: CustomInput {
             key: key.into(),
@@ -759,7 +747,7 @@ async fn data_inputs<C: ConnectionTrait>(
                     input.required = true;
                     out.push(DataInput {
                         input,
-                        value: values.get(&key).cloned().unwrap_or_default(),
+                        value: values.get(&f.id).map(|v| v.value.clone()).unwrap_or_default(),
                     });
                 }
             }
@@ -793,14 +781,14 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
         .chain([Some(run.owner_id)])
         .flatten()
         .collect();
-    let people = names(db, ids).await?;
+    let people = users::names(db, ids).await?;
     let tz = times::zone(&actor.timezone);
     let at = now();
     let active = run.status == ACTIVE;
-    let labels: HashMap<String, String> = crate::model::process::CORE_DATA_FIELDS
-        .iter()
-        .map(|(k, l)| (k.to_string(), l.to_string()))
-        .chain(fields::active(db).await?.into_iter().map(|f| (f.key, f.label)))
+    let custom = fields::active(db).await?;
+    let labels: HashMap<String, String> = processes::field_choices(&custom)
+        .into_iter()
+        .map(|c| (c.value, c.label))
         .collect();
     let mut views = Vec::new();
     for sr in &steps {
@@ -854,7 +842,7 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
             can_skip: can && def.optional,
             can_decide: can && def.kind == "approval",
             why_not,
-            inputs: if def.kind == "data" && open { data_inputs(db, &c, def).await? } else { Vec::new() },
+            inputs: if def.kind == "data" && open { data_inputs(db, &c, def, &custom).await? } else { Vec::new() },
         });
     }
     let finished_count = steps.iter().filter(|s| finished(&s.status)).count();
@@ -921,7 +909,7 @@ async fn rows<C: ConnectionTrait>(db: &C, actor: &Actor, runs: Vec<process_run::
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let people = names(db, runs.iter().map(|r| r.owner_id).collect()).await?;
+    let people = users::names(db, runs.iter().map(|r| r.owner_id).collect()).await?;
     let tz = times::zone(&actor.timezone);
     let at = now();
     Ok(runs
@@ -983,12 +971,7 @@ pub async fn list<C: ConnectionTrait>(
         find = find.filter(process_run::Column::CustomerId.eq(id));
     }
     if !actor.is_admin() {
-        let visible = customer::Entity::find()
-            .select_only()
-            .column(customer::Column::Id)
-            .filter(actor.visible())
-            .into_query();
-        find = find.filter(process_run::Column::CustomerId.in_subquery(visible));
+        find = find.filter(process_run::Column::CustomerId.in_subquery(actor.visible_ids()));
     }
     if !query.status.is_empty() {
         find = find.filter(process_run::Column::Status.eq(query.status.as_str()));

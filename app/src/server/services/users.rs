@@ -73,6 +73,23 @@ pub async fn find_by_email<C: ConnectionTrait>(
         .await?)
 }
 
+/// The names of the users `ids`, by id.
+pub async fn names<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<i32>,
+) -> AppResult<std::collections::HashMap<i32, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(app_user::Entity::find()
+        .filter(app_user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<app_user::Model> {
     app_user::Entity::find_by_id(id)
         .one(db)
