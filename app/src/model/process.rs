@@ -185,8 +185,6 @@ pub struct TemplateDetail {
     pub versions: Vec<VersionRow>,
     pub stages: Vec<Choice>,
     pub can_edit: bool,
-    /// Whether the viewer may start it (a published version exists and it is not archived).
-    pub startable: bool,
 }
 
 /// A version with its steps, for the editor and the preview.

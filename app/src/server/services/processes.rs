@@ -973,7 +973,6 @@ pub async fn detail<C: ConnectionTrait>(
         trigger_stage,
         trigger_label: trigger_label(db, &t.trigger_kind, t.trigger_stage_id).await?,
         archived: t.archived_at.is_some(),
-        startable: t.archived_at.is_none() && versions.iter().any(|v| v.status == PUBLISHED),
         versions: rows,
         stages: stages
             .into_iter()

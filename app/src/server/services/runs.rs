@@ -427,15 +427,14 @@ async fn what_happened<C: ConnectionTrait>(
     sr: &process_step_run::Model,
     tz: Tz,
 ) -> AppResult<AppError> {
-    let when = |at: Option<DateTime<Utc>>| at.map(|t| times::display(t, tz)).unwrap_or_default();
     let message = match sr.status.as_str() {
-        DONE => format!("{} completed this step ({}).", name_of(db, sr.completed_by).await?, when(sr.completed_at)),
-        SKIPPED => format!("This step was skipped ({}).", when(sr.completed_at)),
-        APPROVED => format!("{} approved this step ({}).", name_of(db, sr.decided_by).await?, when(sr.decided_at)),
+        DONE => format!("{} completed this step ({}).", name_of(db, sr.completed_by).await?, when(sr.completed_at, tz)),
+        SKIPPED => format!("This step was skipped ({}).", when(sr.completed_at, tz)),
+        APPROVED => format!("{} approved this step ({}).", name_of(db, sr.decided_by).await?, when(sr.decided_at, tz)),
         REJECTED => format!(
             "{} rejected this step ({}); it opens again once the rework is done.",
             name_of(db, sr.decided_by).await?,
-            when(sr.decided_at)
+            when(sr.decided_at, tz)
         ),
         _ => "This step is waiting for the steps before it.".to_string(),
     };
