@@ -30,6 +30,8 @@ test.describe.serial('guided processes', () => {
     await page.locator('#invite-team').selectOption({ label: 'North Region' });
     await page.getByRole('button', { name: 'Send invitation' }).click();
     await expect(page.getByText('Invitation queued')).toBeVisible();
+    // The list reloads with the invitee; only then is Noor's row the one that stays.
+    await expect(page.getByRole('cell', { name: `${MANAGER.name} ${MANAGER.email}` })).toBeVisible();
     const noorRow = page.getByRole('row').filter({ hasText: MEMBER.email });
     await noorRow.getByLabel(`Team of ${MEMBER.name}`).selectOption({ label: 'North Region' });
     const saved = page.waitForResponse((r) => r.url().endsWith('/api/admin/update_user') && r.status() === 200);
