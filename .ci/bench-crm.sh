@@ -24,10 +24,9 @@ CONNECTIONS=${BENCH_CONNECTIONS:-4}
 PORT=${BENCH_PORT:-3198}
 PG_BASE=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
 
-export PATH="$PWD/end2end/node_modules/.bin:$PATH"
-say "building the release site (cargo leptos build --release)"
+say "building the release site (.ci/build-site.sh)"
 mkdir -p target
-cargo leptos build --release > target/bench-build.log 2>&1 || { tail -40 target/bench-build.log; exit 1; }
+bash .ci/build-site.sh > target/bench-build.log 2>&1 || { tail -40 target/bench-build.log; exit 1; }
 BIN="${CARGO_TARGET_DIR:-target}/release/server"
 
 SCRATCH=$(mktemp -d)

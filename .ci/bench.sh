@@ -17,20 +17,28 @@ for tool in wrk brotli; do
   fi
 done
 
-# npm's binaryen: Debian's older wasm-opt produces a wasm that fails to hydrate.
-export PATH="$PWD/end2end/node_modules/.bin:$PATH"
 DURATION=${BENCH_SECONDS:-10}
 PORT=${BENCH_PORT:-3199}
-say "building the release site (cargo leptos build --release)"
+say "building the release site (.ci/build-site.sh)"
 mkdir -p target
-cargo leptos build --release > target/bench-build.log 2>&1 || { tail -40 target/bench-build.log; exit 1; }
+bash .ci/build-site.sh > target/bench-build.log 2>&1 || { tail -40 target/bench-build.log; exit 1; }
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 BIN="$TARGET_DIR/release/server"
 
+# The hydrate wasm every page loads first; each area's pages are in chunks loaded on first use
+# (`--split`): their sizes, and the split loader's JavaScript, are printed beside it.
 WASM=target/site/pkg/rapport.wasm
 RAW=$(wc -c < "$WASM")
 GZ=$(gzip -9 -c "$WASM" | wc -c)
 BR=$(brotli -q 11 -c "$WASM" | wc -c)
+CHUNKS=$(find target/site/pkg -name '*.wasm' ! -name rapport.wasm)
+CHUNK_COUNT=$(echo "$CHUNKS" | grep -c . || true)
+CHUNK_RAW=0; CHUNK_BR=0
+for c in $CHUNKS; do
+  CHUNK_RAW=$((CHUNK_RAW + $(wc -c < "$c"))); CHUNK_BR=$((CHUNK_BR + $(brotli -q 11 -c "$c" | wc -c)))
+done
+SPLIT_JS=$(find target/site/pkg -name '__wasm_split*.js' | head -1)
+SPLIT_JS_BR=$( [ -n "$SPLIT_JS" ] && brotli -q 11 -c "$SPLIT_JS" | wc -c || echo 0)
 
 SCRATCH=$(mktemp -d)
 FIXED="$SCRATCH/signin.html"
@@ -77,4 +85,6 @@ printf '%-44s %12s %12s\n' "server-rendered /signin ($BYTES bytes)" "$SSR_RPS" "
 printf '%-44s %12s %12s\n' "same bytes as a fixed string (baseline)" "$FIX_RPS" "$FIX_P99"
 awk -v a="$SSR_RPS" -v b="$FIX_RPS" 'BEGIN { printf "%-44s %12.2f   (goal >= 0.50)\n", "SSR / fixed-string throughput ratio", a / b }'
 printf '\n%-44s %9d B raw  %9d B gzip  %9d B brotli   (goal brotli <= 300 KB)\n' "hydrate wasm ($WASM)" "$RAW" "$GZ" "$BR"
+printf '%-44s %9d B raw  %9s        %9d B brotli   (%d chunks, loaded per area on first use)\n' "page chunks, all together" "$CHUNK_RAW" "" "$CHUNK_BR" "$CHUNK_COUNT"
+printf '%-44s %9s        %9s        %9d B brotli\n' "split loader (${SPLIT_JS##*/})" "" "" "$SPLIT_JS_BR"
 printf '%-44s %9s MB idle  %9s MB peak under load   (goal <= 64 MB)\n' "server resident memory" "$IDLE" "$PEAK"

@@ -2,8 +2,7 @@
 # `make run`: builds Rapport, seeds demo data into an empty SQLite database and serves it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The release build (`make test` and `make bench` use the same one); npm's binaryen wasm-opt.
-PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release
+bash .ci/build-site.sh
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 export LEPTOS_OUTPUT_NAME=rapport LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_ENV=PROD

@@ -52,9 +52,8 @@ cargo test -p migration
 cargo test -p app --features ssr
 cargo test -p server
 
-say "building the release site (cargo leptos build --release)"
-# npm's binaryen: Debian's older wasm-opt produces a wasm that fails to hydrate.
-PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release
+say "building the release site (.ci/build-site.sh)"
+bash .ci/build-site.sh
 
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 export RAPPORT_SERVER_BIN="$(cd "$TARGET_DIR" && pwd)/release/server"

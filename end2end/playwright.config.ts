@@ -1,5 +1,5 @@
 // Playwright drives Debian's Chromium (no browser download is possible here) against the real
-// release server binary built by `cargo leptos build --release`, started with its own scratch database.
+// release server binary built by `.ci/build-site.sh`, started with its own scratch database.
 import { defineConfig } from '@playwright/test';
 import * as path from 'path';
 

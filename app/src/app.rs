@@ -8,7 +8,7 @@ use crate::pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{ChooseView, SsrMode, path};
 
 /// The document around the app. On the server it also sets the Content-Security-Policy
 /// with this response's nonce, which the hydration scripts carry.
@@ -86,33 +86,187 @@ fn AppFrame() -> impl IntoView {
             <TopBar/>
             <main id="main" class="content" tabindex="-1">
                 <Routes fallback=|| view! { <pages::errors::NotFound/> }>
-                    <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::home::HomePage/></RequireUser> }/>
-                    <Route path=path!("/signin") ssr=SsrMode::Async view=pages::auth::SignInPage/>
-                    <Route path=path!("/setup") ssr=SsrMode::Async view=pages::auth::SetupPage/>
-                    <Route path=path!("/forgot-password") ssr=SsrMode::Async view=pages::account::ForgotPasswordPage/>
-                    <Route path=path!("/reset-password") ssr=SsrMode::Async view=|| view! { <pages::account::SetPasswordPage purpose="reset"/> }/>
-                    <Route path=path!("/accept-invite") ssr=SsrMode::Async view=|| view! { <pages::account::SetPasswordPage purpose="invite"/> }/>
-                    <Route path=path!("/customers") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::list::CustomersPage/></RequireUser> }/>
-                    <Route path=path!("/customers/new") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::form::NewCustomerPage/></RequireUser> }/>
-                    <Route path=path!("/customers/import") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::import::ImportsPage/></RequireUser> }/>
-                    <Route path=path!("/customers/import/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::import::ImportPage/></RequireUser> }/>
-                    <Route path=path!("/customers/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::detail::CustomerPage/></RequireUser> }/>
-                    <Route path=path!("/customers/:id/edit") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::customers::form::EditCustomerPage/></RequireUser> }/>
-                    <Route path=path!("/processes") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::processes::list::ProcessesPage/></RequireUser> }/>
-                    <Route path=path!("/processes/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::processes::list::ProcessPage/></RequireUser> }/>
-                    <Route path=path!("/processes/versions/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::processes::editor::VersionPage/></RequireUser> }/>
-                    <Route path=path!("/runs/:id") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::processes::run::RunPage/></RequireUser> }/>
-                    <Route path=path!("/profile") ssr=SsrMode::Async view=|| view! { <RequireUser><pages::account::ProfilePage/></RequireUser> }/>
-                    <Route path=path!("/admin/users") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::users::UsersPage/></RequireUser> }/>
-                    <Route path=path!("/admin/teams") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::teams::TeamsPage/></RequireUser> }/>
-                    <Route path=path!("/admin/fields") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::fields::FieldsPage/></RequireUser> }/>
-                    <Route path=path!("/admin/fields/new") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::fields::NewFieldPage/></RequireUser> }/>
-                    <Route path=path!("/admin/fields/:id") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::fields::EditFieldPage/></RequireUser> }/>
-                    <Route path=path!("/admin/stages") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::stages::StagesPage/></RequireUser> }/>
-                    <Route path=path!("/admin/audit") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::audit::AuditPage/></RequireUser> }/>
-                    <Route path=path!("/admin/mailbox") ssr=SsrMode::Async view=|| view! { <RequireUser role=Role::Admin><pages::admin::mailbox::MailboxPage/></RequireUser> }/>
+                    <Route path=path!("/") ssr=SsrMode::Async view=Page::Home/>
+                    <Route path=path!("/signin") ssr=SsrMode::Async view=Page::SignIn/>
+                    <Route path=path!("/setup") ssr=SsrMode::Async view=Page::Setup/>
+                    <Route path=path!("/forgot-password") ssr=SsrMode::Async view=Page::ForgotPassword/>
+                    <Route path=path!("/reset-password") ssr=SsrMode::Async view=Page::ResetPassword/>
+                    <Route path=path!("/accept-invite") ssr=SsrMode::Async view=Page::AcceptInvite/>
+                    <Route path=path!("/customers") ssr=SsrMode::Async view=Page::Customers/>
+                    <Route path=path!("/customers/new") ssr=SsrMode::Async view=Page::NewCustomer/>
+                    <Route path=path!("/customers/import") ssr=SsrMode::Async view=Page::Imports/>
+                    <Route path=path!("/customers/import/:id") ssr=SsrMode::Async view=Page::Import/>
+                    <Route path=path!("/customers/:id") ssr=SsrMode::Async view=Page::Customer/>
+                    <Route path=path!("/customers/:id/edit") ssr=SsrMode::Async view=Page::EditCustomer/>
+                    <Route path=path!("/processes") ssr=SsrMode::Async view=Page::Processes/>
+                    <Route path=path!("/processes/:id") ssr=SsrMode::Async view=Page::Process/>
+                    <Route path=path!("/processes/versions/:id") ssr=SsrMode::Async view=Page::Version/>
+                    <Route path=path!("/runs/:id") ssr=SsrMode::Async view=Page::Run/>
+                    <Route path=path!("/profile") ssr=SsrMode::Async view=Page::Profile/>
+                    <Route path=path!("/admin/users") ssr=SsrMode::Async view=Page::Users/>
+                    <Route path=path!("/admin/teams") ssr=SsrMode::Async view=Page::Teams/>
+                    <Route path=path!("/admin/fields") ssr=SsrMode::Async view=Page::Fields/>
+                    <Route path=path!("/admin/fields/new") ssr=SsrMode::Async view=Page::NewField/>
+                    <Route path=path!("/admin/fields/:id") ssr=SsrMode::Async view=Page::EditField/>
+                    <Route path=path!("/admin/stages") ssr=SsrMode::Async view=Page::Stages/>
+                    <Route path=path!("/admin/audit") ssr=SsrMode::Async view=Page::Audit/>
+                    <Route path=path!("/admin/mailbox") ssr=SsrMode::Async view=Page::Mailbox/>
                 </Routes>
             </main>
         </div>
+    }
+}
+
+/// Every page of the route table. With the `split` feature (`cargo leptos build --split
+/// --lib-features split --bin-features split`, as `make run`/`test`/`bench` build) the browser
+/// loads a page's code on first use, one wasm chunk per area (sign-in and account, home,
+/// customers, processes, admin), so the first load carries the shell and router, not every
+/// page; the server then names the chunks of the page it renders as preloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Page {
+    SignIn,
+    Setup,
+    ForgotPassword,
+    ResetPassword,
+    AcceptInvite,
+    Profile,
+    Home,
+    Customers,
+    NewCustomer,
+    Imports,
+    Import,
+    Customer,
+    EditCustomer,
+    Processes,
+    Process,
+    Version,
+    Run,
+    Users,
+    Teams,
+    Fields,
+    NewField,
+    EditField,
+    Stages,
+    Audit,
+    Mailbox,
+}
+
+/// The areas, one wasm chunk each.
+#[derive(Clone, Copy)]
+enum Area {
+    Account,
+    Home,
+    Customers,
+    Processes,
+    Admin,
+}
+
+impl Page {
+    fn area(self) -> Area {
+        use Page::*;
+        match self {
+            SignIn | Setup | ForgotPassword | ResetPassword | AcceptInvite | Profile => Area::Account,
+            Home => Area::Home,
+            Customers | NewCustomer | Imports | Import | Customer | EditCustomer => Area::Customers,
+            Processes | Process | Version | Run => Area::Processes,
+            Users | Teams | Fields | NewField | EditField | Stages | Audit | Mailbox => Area::Admin,
+        }
+    }
+}
+
+impl ChooseView for Page {
+    async fn choose(self) -> AnyView {
+        // Without the `split` feature the areas are plain functions in the one wasm.
+        macro_rules! call {
+            ($area:ident) => {{
+                #[cfg(feature = "split")]
+                let view = $area(self).await;
+                #[cfg(not(feature = "split"))]
+                let view = $area(self);
+                view
+            }};
+        }
+        match self.area() {
+            Area::Account => call!(account_area),
+            Area::Home => call!(home_area),
+            Area::Customers => call!(customers_area),
+            Area::Processes => call!(processes_area),
+            Area::Admin => call!(admin_area),
+        }
+    }
+
+    /// Loads the area's chunk. The router awaits this before it hydrates a server-rendered
+    /// page, so that `choose` is ready at once and hydrates the page in place.
+    async fn preload(&self) {
+        #[cfg(all(feature = "hydrate", feature = "split"))]
+        match self.area() {
+            Area::Account => __preload_account_area().await,
+            Area::Home => __preload_home_area().await,
+            Area::Customers => __preload_customers_area().await,
+            Area::Processes => __preload_processes_area().await,
+            Area::Admin => __preload_admin_area().await,
+        }
+    }
+}
+
+#[cfg_attr(feature = "split", lazy)]
+fn account_area(page: Page) -> AnyView {
+    use pages::{account, auth};
+    match page {
+        Page::SignIn => view! { <auth::SignInPage/> }.into_any(),
+        Page::Setup => view! { <auth::SetupPage/> }.into_any(),
+        Page::ForgotPassword => view! { <account::ForgotPasswordPage/> }.into_any(),
+        Page::ResetPassword => view! { <account::SetPasswordPage purpose="reset"/> }.into_any(),
+        Page::AcceptInvite => view! { <account::SetPasswordPage purpose="invite"/> }.into_any(),
+        Page::Profile => view! { <RequireUser><account::ProfilePage/></RequireUser> }.into_any(),
+        _ => view! { <pages::errors::NotFound/> }.into_any(),
+    }
+}
+
+#[cfg_attr(feature = "split", lazy)]
+fn home_area(_page: Page) -> AnyView {
+    view! { <RequireUser><pages::home::HomePage/></RequireUser> }.into_any()
+}
+
+#[cfg_attr(feature = "split", lazy)]
+fn customers_area(page: Page) -> AnyView {
+    use pages::customers::{detail, form, import, list};
+    match page {
+        Page::Customers => view! { <RequireUser><list::CustomersPage/></RequireUser> }.into_any(),
+        Page::NewCustomer => view! { <RequireUser><form::NewCustomerPage/></RequireUser> }.into_any(),
+        Page::Imports => view! { <RequireUser><import::ImportsPage/></RequireUser> }.into_any(),
+        Page::Import => view! { <RequireUser><import::ImportPage/></RequireUser> }.into_any(),
+        Page::Customer => view! { <RequireUser><detail::CustomerPage/></RequireUser> }.into_any(),
+        Page::EditCustomer => view! { <RequireUser><form::EditCustomerPage/></RequireUser> }.into_any(),
+        _ => view! { <pages::errors::NotFound/> }.into_any(),
+    }
+}
+
+#[cfg_attr(feature = "split", lazy)]
+fn processes_area(page: Page) -> AnyView {
+    use pages::processes::{editor, list, run};
+    match page {
+        Page::Processes => view! { <RequireUser><list::ProcessesPage/></RequireUser> }.into_any(),
+        Page::Process => view! { <RequireUser><list::ProcessPage/></RequireUser> }.into_any(),
+        Page::Version => view! { <RequireUser><editor::VersionPage/></RequireUser> }.into_any(),
+        Page::Run => view! { <RequireUser><run::RunPage/></RequireUser> }.into_any(),
+        _ => view! { <pages::errors::NotFound/> }.into_any(),
+    }
+}
+
+#[cfg_attr(feature = "split", lazy)]
+fn admin_area(page: Page) -> AnyView {
+    use pages::admin::{audit, fields, mailbox, stages, teams, users};
+    match page {
+        Page::Users => view! { <RequireUser role=Role::Admin><users::UsersPage/></RequireUser> }.into_any(),
+        Page::Teams => view! { <RequireUser role=Role::Admin><teams::TeamsPage/></RequireUser> }.into_any(),
+        Page::Fields => view! { <RequireUser role=Role::Admin><fields::FieldsPage/></RequireUser> }.into_any(),
+        Page::NewField => view! { <RequireUser role=Role::Admin><fields::NewFieldPage/></RequireUser> }.into_any(),
+        Page::EditField => view! { <RequireUser role=Role::Admin><fields::EditFieldPage/></RequireUser> }.into_any(),
+        Page::Stages => view! { <RequireUser role=Role::Admin><stages::StagesPage/></RequireUser> }.into_any(),
+        Page::Audit => view! { <RequireUser role=Role::Admin><audit::AuditPage/></RequireUser> }.into_any(),
+        Page::Mailbox => view! { <RequireUser role=Role::Admin><mailbox::MailboxPage/></RequireUser> }.into_any(),
+        _ => view! { <pages::errors::NotFound/> }.into_any(),
     }
 }
