@@ -119,9 +119,9 @@ fn AppFrame() -> impl IntoView {
 
 /// Every page of the route table. With the `split` feature (`cargo leptos build --split
 /// --lib-features split --bin-features split`, as `make run`/`test`/`bench` build) the browser
-/// loads a page's code on first use, one wasm chunk per area (sign-in and account, home,
-/// customers, processes, admin), so the first load carries the shell and router, not every
-/// page; the server then names the chunks of the page it renders as preloads.
+/// loads a page's code on first use, one wasm chunk per area (account, home, customers,
+/// processes, admin), so the first load carries the shell, the router and the sign-in and
+/// setup pages, not every page; the server names the chunks of the page it renders as preloads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Page {
@@ -152,9 +152,12 @@ pub enum Page {
     Mailbox,
 }
 
-/// The areas, one wasm chunk each.
+/// The areas, one wasm chunk each, but for the entry pages.
 #[derive(Clone, Copy)]
 enum Area {
+    /// Sign-in and first-run setup: in the first-loaded wasm, so the page everyone starts on
+    /// hydrates without fetching chunks (and its server render names none as preloads).
+    Entry,
     Account,
     Home,
     Customers,
@@ -166,7 +169,8 @@ impl Page {
     fn area(self) -> Area {
         use Page::*;
         match self {
-            SignIn | Setup | ForgotPassword | ResetPassword | AcceptInvite | Profile => Area::Account,
+            SignIn | Setup => Area::Entry,
+            ForgotPassword | ResetPassword | AcceptInvite | Profile => Area::Account,
             Home => Area::Home,
             Customers | NewCustomer | Imports | Import | Customer | EditCustomer => Area::Customers,
             Processes | Process | Version | Run => Area::Processes,
@@ -188,6 +192,7 @@ impl ChooseView for Page {
             }};
         }
         match self.area() {
+            Area::Entry => entry_page(self),
             Area::Account => call!(account_area),
             Area::Home => call!(home_area),
             Area::Customers => call!(customers_area),
@@ -201,6 +206,7 @@ impl ChooseView for Page {
     async fn preload(&self) {
         #[cfg(all(feature = "hydrate", feature = "split"))]
         match self.area() {
+            Area::Entry => {}
             Area::Account => __preload_account_area().await,
             Area::Home => __preload_home_area().await,
             Area::Customers => __preload_customers_area().await,
@@ -210,12 +216,17 @@ impl ChooseView for Page {
     }
 }
 
+fn entry_page(page: Page) -> AnyView {
+    match page {
+        Page::Setup => view! { <pages::auth::SetupPage/> }.into_any(),
+        _ => view! { <pages::auth::SignInPage/> }.into_any(),
+    }
+}
+
 #[cfg_attr(feature = "split", lazy)]
 fn account_area(page: Page) -> AnyView {
-    use pages::{account, auth};
+    use pages::account;
     match page {
-        Page::SignIn => view! { <auth::SignInPage/> }.into_any(),
-        Page::Setup => view! { <auth::SetupPage/> }.into_any(),
         Page::ForgotPassword => view! { <account::ForgotPasswordPage/> }.into_any(),
         Page::ResetPassword => view! { <account::SetPasswordPage purpose="reset"/> }.into_any(),
         Page::AcceptInvite => view! { <account::SetPasswordPage purpose="invite"/> }.into_any(),
