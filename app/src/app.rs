@@ -123,6 +123,7 @@ fn AppFrame() -> impl IntoView {
 /// processes, admin), so the first load carries the shell, the router and the sign-in and
 /// setup pages, not every page; the server names the chunks of the page it renders as preloads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// A plain byte: it is the argument of the split points, which are `extern "C"` calls in the wasm.
 #[repr(u8)]
 pub enum Page {
     SignIn,
