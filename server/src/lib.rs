@@ -28,7 +28,7 @@ pub async fn build_state(
     Ok(AppState {
         db,
         config: Arc::new(config),
-        leptos_options,
+        leptos_options: Arc::new(leptos_options),
         mailer,
         setup_done: Arc::default(),
     })
@@ -102,17 +102,24 @@ pub fn test_leptos_options() -> LeptosOptions {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let leptos_options = state.leptos_options.clone();
+    let leptos_options = LeptosOptions::clone(&state.leptos_options);
     let context_state = state.clone();
-    let context = move || {
-        provide_context(context_state.clone());
-        leptos::nonce::provide_nonce();
-    };
+    // (leptos_axum provides the nonce itself.)
+    let context = move || provide_context(context_state.clone());
     let fallback_context = context.clone();
     let mut base = Router::new();
-    // The benchmark's baseline: the same bytes as a server-rendered page, served as a fixed
-    // string by the same server. Only present when RAPPORT_BENCH_FIXED_FILE names a file.
+    // The benchmark's baselines, only present when RAPPORT_BENCH_FIXED_FILE names a file: the
+    // same bytes as a server-rendered page, served as a fixed string by the same server; and
+    // the smallest page Leptos can render (one paragraph, no router), through the same
+    // leptos_axum pipeline as the real pages: the floor of server rendering on this stack.
     if let Ok(path) = std::env::var("RAPPORT_BENCH_FIXED_FILE") {
+        let minimal = leptos_axum::render_app_async_with_context(context.clone(), || {
+            view! {
+                <!DOCTYPE html>
+                <html lang="en"><head><meta charset="utf-8"/></head><body><p>"Rapport"</p></body></html>
+            }
+        });
+        base = base.route("/__bench/minimal", get(move |req: axum::extract::Request| minimal(req)));
         let body: Arc<std::sync::OnceLock<axum::body::Bytes>> = Arc::default();
         base = base.route(
             "/__bench/fixed",
@@ -141,8 +148,9 @@ pub fn router(state: AppState) -> Router {
         .merge(rest::router())
         .route("/readyz", get(readyz))
         .leptos_routes_with_context(&state, routes, context, {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
+            // Shared: axum clones a route's handler, and so this closure, for every request.
+            let options = Arc::new(leptos_options.clone());
+            move || shell(LeptosOptions::clone(&options))
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -158,23 +166,24 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(import::body_limit(
             &state.config,
         )));
-    upload
-        .merge(site)
-        .layer(axum::middleware::from_fn(
-            middleware::server_fn_error_status,
-        ))
-        .layer(axum::middleware::from_fn(middleware::page_redirect_status))
-        .layer(axum::middleware::from_fn(middleware::guard_server_fns))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::resolve_session,
-        ))
-        .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
+    // The middleware wraps the whole router once. (`Router::layer` would wrap every route
+    // separately, and axum clones a route's whole stack, handler state included, per request.)
+    let middleware = tower::ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
         ))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::resolve_session,
+        ))
+        .layer(axum::middleware::from_fn(middleware::guard_server_fns))
+        .layer(axum::middleware::from_fn(middleware::page_redirect_status))
+        .layer(axum::middleware::from_fn(
+            middleware::server_fn_error_status,
+        ));
+    Router::new().fallback_service(middleware.service(upload.merge(site).with_state(state)))
 }
 
 /// 200 while the process is up.

@@ -11,7 +11,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
-    pub leptos_options: LeptosOptions,
+    /// Behind an `Arc`: the state is cloned for every request, and `LeptosOptions` is large.
+    pub leptos_options: Arc<LeptosOptions>,
     pub mailer: Mailer,
     /// Set once a user exists: first-run setup is then never needed again, so anonymous page
     /// renders stop asking the database.
@@ -20,6 +21,6 @@ pub struct AppState {
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
+        LeptosOptions::clone(&state.leptos_options)
     }
 }

@@ -57,7 +57,7 @@ impl TestApp {
         let state = AppState {
             db: test_db.db.clone(),
             config: Arc::new(config),
-            leptos_options: server::test_leptos_options(),
+            leptos_options: Arc::new(server::test_leptos_options()),
             mailer: app::server::mailer::Mailer::Memory(Default::default()),
             setup_done: Arc::default(),
         };
