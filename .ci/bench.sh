@@ -49,7 +49,9 @@ export RAPPORT_BENCH_FIXED_FILE="$FIXED" RUST_LOG=warn
 "$BIN" serve > "$SCRATCH/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; rm -rf "$SCRATCH"' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.1; done
+# Waits up to $1 tenths of a second for the server on $PORT to answer.
+wait_up() { for _ in $(seq 1 "$1"); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.1; done; }
+wait_up 100
 # A release server writes the brotli/gzip variants of /pkg at start-up: let it finish first, so
 # that neither its CPU nor its memory counts in the figures.
 for _ in $(seq 1 600); do [ "$WASM.br" -nt "$WASM" ] && [ -f "$WASM.gz" ] && break; sleep 0.1; done
@@ -107,7 +109,7 @@ if [ "${BENCH_INSTRUCTIONS:-1}" = 1 ]; then
     local out="$SCRATCH/callgrind.$RANDOM" vpid
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$BIN" serve > "$SCRATCH/vg.log" 2>&1 &
     vpid=$!
-    for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.2; done
+    wait_up 1200 # valgrind starts slowly
     for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT$1" -o /dev/null; done
     for _ in $(seq 1 500); do printf 'url = "http://127.0.0.1:%s%s"\noutput = /dev/null\n' "$PORT" "$1"; done > "$SCRATCH/curl.cfg"
     callgrind_control -i on "$vpid" > /dev/null 2>&1
