@@ -96,8 +96,8 @@ printf '%-44s %9s        %9s        %9d B brotli\n' "split loader (${SPLIT_JS##*
 printf '%-44s %9s MB idle  %9s MB peak under load   (goal <= 64 MB)\n' "server resident memory" "$IDLE" "$PEAK"
 
 # The same three responses in instructions the server executes per request (callgrind, 500
-# keep-alive requests each after 50 to warm up): unlike req/s, these do not move with whatever
-# else the shared machine is doing. The kernel's and wrk's share of the work is not in them.
+# keep-alive requests each after 50 to warm up): unlike req/s, these barely move (a few percent
+# at most) with whatever else the shared machine is doing. The kernel's and wrk's share is not in them.
 if [ "${BENCH_INSTRUCTIONS:-1}" = 1 ]; then
   if ! command -v valgrind > /dev/null; then
     say "installing Debian's valgrind"
