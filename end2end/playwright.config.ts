@@ -2,6 +2,7 @@
 // release server binary built by `.ci/build-site.sh`, started with its own scratch database.
 import { defineConfig } from '@playwright/test';
 import * as path from 'path';
+import { SETUP_TOKEN } from './shared';
 
 const port = Number(process.env.E2E_PORT ?? 3107);
 const root = path.resolve(__dirname, '..');
@@ -49,6 +50,7 @@ export default defineConfig({
       DATABASE_URL: `sqlite://${scratch}/e2e.db?mode=rwc`,
       RAPPORT_BASE_URL: `http://127.0.0.1:${port}`,
       RAPPORT_OUTBOX_INTERVAL_SECONDS: '1',
+      RAPPORT_SETUP_TOKEN: SETUP_TOKEN,
       ...(process.env.E2E_SMTP_URL ? { RAPPORT_SMTP_URL: process.env.E2E_SMTP_URL } : {}),
       RUST_LOG: 'warn',
     },

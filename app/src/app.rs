@@ -55,7 +55,10 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/rapport.css"/>
-        <Title formatter=|text: String| if text.is_empty() { "Rapport".to_string() } else { format!("{text} · Rapport") }/>
+        // Every page's title passes through this formatter, and so through the raw-text guard.
+        <Title formatter=|text: String| {
+            crate::components::raw_text::raw_text(if text.is_empty() { "Rapport".to_string() } else { format!("{text} · Rapport") })
+        }/>
         <Router>
             <AppFrame/>
         </Router>

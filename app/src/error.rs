@@ -26,6 +26,13 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A request the server could not read: a malformed or incomplete body, a wrong type.
+    /// The message never says more (the parser's own words would describe our internals).
+    #[error("the request could not be read: a value is missing or not of the right kind")]
+    BadRequest,
+    /// A request body over the configured limit.
+    #[error("the request is too large")]
+    PayloadTooLarge,
     #[error("something went wrong on our side; please try again")]
     Internal,
     /// Transport failures between the browser and the server (network down, bad encoding).
@@ -110,6 +117,8 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests(_) => 429,
+            AppError::BadRequest => 400,
+            AppError::PayloadTooLarge => 413,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -123,6 +132,8 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::BadRequest => "bad_request",
+            AppError::PayloadTooLarge => "payload_too_large",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -132,8 +143,23 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server these are failures to read a call (its arguments) or to answer it; in the
+    /// browser, failures to reach the server or to read its answer.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        #[cfg(feature = "ssr")]
+        {
+            match value {
+                // (Deserialization: a `__err` in a no-JS redirect URL that is not ours.)
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_) => AppError::BadRequest,
+                other => internal("server function failed outside its body", other),
+            }
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            AppError::Transport(value.to_string())
+        }
     }
 }
 

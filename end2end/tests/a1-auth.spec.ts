@@ -1,10 +1,20 @@
 // First-run setup, then sign-out and sign-in with a wrong then a right password.
 import { test, expect, openHydrated, hydrated, ADMIN } from './fixtures';
+import { SETUP_TOKEN } from '../shared';
 
 test.describe.serial('1 signing in', () => {
   test('the first visit leads to setup, which creates the first admin', async ({ page }) => {
     await openHydrated(page, '/');
     await expect(page).toHaveURL(/\/setup$/);
+    // Without the token from the server's log, setup is refused.
+    await page.getByLabel('Setup token').fill('a guess');
+    await page.getByLabel('Your name').fill(ADMIN.name);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+    await expect(page.locator('#field-setup_token-error')).toContainText('setup token');
+    await expect(page.getByLabel('Email')).toHaveValue(ADMIN.email);
+    await page.getByLabel('Setup token').fill(SETUP_TOKEN);
     await page.getByLabel('Your name').fill(ADMIN.name);
     await page.getByLabel('Email').fill(ADMIN.email);
     // Passes the browser's hints (long enough) but not the server's rule.

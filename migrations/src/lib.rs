@@ -9,6 +9,7 @@ mod m20261123_000003_create_api_tokens;
 mod m20261123_000004_create_customer_imports;
 mod m20261123_000005_customer_list_indexes;
 mod m20261123_000006_create_processes;
+mod m20261201_000007_secure_mail_and_resets;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_customer_imports::Migration),
             Box::new(m20261123_000005_customer_list_indexes::Migration),
             Box::new(m20261123_000006_create_processes::Migration),
+            Box::new(m20261201_000007_secure_mail_and_resets::Migration),
         ]
     }
 }

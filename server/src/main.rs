@@ -91,6 +91,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 });
             }
             let state = server::build_state(config, leptos_options).await?;
+            match users::setup_token(&state.db, &state.config).await {
+                Ok(Some(token)) => print_setup_token(&state.config.base_url, &token),
+                Ok(None) => {}
+                Err(e) => return Err(format!("could not prepare first-run setup: {}", describe(e))),
+            }
             if !state.mailer.is_delivering() {
                 tracing::warn!(
                     "RAPPORT_SMTP_URL is not set: mail stays in the outbox (admins read it on the Mailbox page)"
@@ -177,6 +182,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// While no admin exists, the one-time token the setup page asks for: printed on the server's
+/// own output (not through the log filter), so whoever runs the server, and only they, has it.
+fn print_setup_token(base_url: &str, token: &str) {
+    eprintln!();
+    eprintln!("  Rapport has no administrator yet. Open {base_url}/setup and enter this setup token:");
+    eprintln!();
+    eprintln!("      {token}");
+    eprintln!();
+    eprintln!("  (Or create one with `server create-admin --email … --name …`.)");
+    eprintln!();
 }
 
 fn describe(e: app::error::AppError) -> String {

@@ -37,7 +37,7 @@ pub async fn change_password(
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
     use crate::server::{auth, services::accounts};
     let state = auth::state()?;
-    accounts::request_password_reset(&state.db, &state.config, &email)
+    accounts::request_password_reset(&state.db, &state.config, &email, &auth::client_addr())
         .await
         .map_err(|e| e.with_values([("email", email.clone())]))
 }

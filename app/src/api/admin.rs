@@ -143,8 +143,9 @@ pub async fn list_outbox() -> Result<Mailbox, AppError> {
     auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     let messages = outbox::recent(&state.db, 200).await?;
+    let delivering = state.mailer.is_delivering();
     Ok(Mailbox {
-        delivering: state.mailer.is_delivering(),
+        delivering,
         messages: messages
             .into_iter()
             .map(|m| OutboxView {
@@ -156,7 +157,8 @@ pub async fn list_outbox() -> Result<Mailbox, AppError> {
                 attempts: m.attempts,
                 last_error: m.last_error,
                 created_at: m.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                body_text: m.body_text,
+                // Live links show only while mail stays here (the development aid).
+                body_text: if delivering { outbox::without_secret(&m.body_text, m.secret.as_deref()) } else { m.body_text },
             })
             .collect(),
     })

@@ -61,6 +61,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Creates the first admin while no user exists, and signs them in.
 #[server(prefix = "/api", endpoint = "setup_first_admin")]
 pub async fn setup_first_admin(
+    setup_token: String,
     name: String,
     email: String,
     timezone: String,
@@ -75,7 +76,7 @@ pub async fn setup_first_admin(
             ("timezone", timezone.clone()),
         ])
     };
-    let user = users::create_first_admin(&state.db, &name, &email, &password, &timezone)
+    let user = users::create_first_admin(&state.db, &state.config, &setup_token, &name, &email, &password, &timezone)
         .await
         .map_err(keep)?;
     auth::start_session(&state, user.id, "/").await

@@ -202,7 +202,7 @@ pub fn TextAreaField(
             <textarea id=id name=name rows=rows required=required maxlength=maxlength
                 aria-invalid=move || if error.with(Option::is_some) { "true" } else { "false" }
                 aria-describedby=described
-                prop:value=move || value.get()>{move || value.get_untracked()}</textarea>
+                prop:value=move || value.get()>{move || super::raw_text::raw_text(value.get_untracked())}</textarea>
             {error_view}
         </div>
     }

@@ -3,3 +3,4 @@
 pub mod form;
 pub mod guard;
 pub mod layout;
+pub mod raw_text;

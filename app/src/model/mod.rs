@@ -5,4 +5,5 @@ pub mod admin;
 pub mod crm;
 pub mod user;
 pub mod imports;
+pub mod paging;
 pub mod process;

@@ -96,8 +96,11 @@ pub fn SetupPage() -> impl IntoView {
             <p class="lede">"Create the first administrator. You can invite everyone else once you are in."</p>
             <ActionForm action=action>
                 <FormError error/>
+                <Field label="Setup token" name="setup_token" required=true autocomplete="off" autofocus=true
+                    hint="The server printed it to its log when it started: look for “setup token”. It proves you run this Rapport."
+                    error=field_error(error, "setup_token")/>
                 <Field label="Your name" name="name" required=true autocomplete="name" maxlength=120
-                    value=kept_value(error, "name", String::new()) error=field_error(error, "name") autofocus=true/>
+                    value=kept_value(error, "name", String::new()) error=field_error(error, "name")/>
                 <Field label="Email" name="email" kind="email" required=true autocomplete="email"
                     value=kept_value(error, "email", String::new()) error=field_error(error, "email")/>
                 <TimezoneSelect selected=kept_value(error, "timezone", "UTC".to_string()) error=field_error(error, "timezone")/>

@@ -105,6 +105,35 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// axum's `Path`, refusing in the API's JSON: an id that is not a number is a 404 (no such
+/// record), never axum's plain-text 400.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(|_| ApiError(AppError::NotFound))
+    }
+}
+
+/// axum's `Query`, refusing in the API's JSON with a 400.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Query(v))
+            .map_err(|_| ApiError(AppError::BadRequest))
+    }
+}
+
 /// The caller as an `Actor`, or 401.
 async fn actor(state: &AppState, user: Option<Extension<CurrentUser>>) -> ApiResult<Actor> {
     let Some(Extension(current)) = user else {
@@ -113,14 +142,22 @@ async fn actor(state: &AppState, user: Option<Extension<CurrentUser>>) -> ApiRes
     Ok(Actor::load(&state.db, &current.user).await?)
 }
 
-/// A JSON body, or a 422 that says what is wrong with it.
+/// A JSON body, or a 422 that says what is wrong with it: not JSON at all, or which documented
+/// field is missing or of the wrong type (without the parser's line and column).
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let refuse = |message: String| {
         ApiError(AppError::Validation {
-            message: format!("The request body is not valid JSON for this route: {e}"),
+            message,
             fields: BTreeMap::new(),
             values: BTreeMap::new(),
         })
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|_| refuse("The request body is not valid JSON.".into()))?;
+    serde_json::from_value(value).map_err(|e| {
+        let what = e.to_string();
+        let what = what.split(" at line ").next().unwrap_or_default();
+        refuse(format!("The request body does not fit this route: {what}."))
     })
 }
 
@@ -136,7 +173,12 @@ fn paging(params: &HashMap<String, String>) -> ApiResult<(u64, u64, u64)> {
             .filter(|n| (1..=max).contains(n))
             .ok_or_else(|| ApiError(AppError::field(key, message))),
     };
-    let page = number("page", 1, u64::MAX / 1000, "Use a page number from 1.")?;
+    let page = number(
+        "page",
+        1,
+        app::model::paging::MAX_PAGE,
+        &format!("Use a page number from 1 to {}.", app::model::paging::MAX_PAGE),
+    )?;
     let per_page = number("per_page", 50, 200, "Use a whole number from 1 to 200.")?;
     Ok((page, per_page, (page - 1) * per_page))
 }

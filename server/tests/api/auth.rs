@@ -14,12 +14,17 @@ async fn viewer(app: &TestApp, client: &reqwest::Client) -> Viewer {
 async fn first_run_setup_creates_one_admin_and_only_once(app: &TestApp) {
     let client = TestApp::new_client();
     assert!(viewer(app, &client).await.needs_setup);
+    let token = app::server::services::users::setup_token(&app.state.db, &app.state.config)
+        .await
+        .unwrap()
+        .expect("a setup token while no admin exists");
 
     let bad = app
         .call(
             &client,
             "/api/setup_first_admin",
             &[
+                ("setup_token", token.as_str()),
                 ("name", "Ada Okafor"),
                 ("email", "not-an-email"),
                 ("timezone", "Mars/Base"),
@@ -43,6 +48,7 @@ async fn first_run_setup_creates_one_admin_and_only_once(app: &TestApp) {
             &client,
             "/api/setup_first_admin",
             &[
+                ("setup_token", token.as_str()),
                 ("name", "Ada Okafor"),
                 ("email", "Ada@Example.org"),
                 ("timezone", "Europe/Berlin"),
@@ -65,6 +71,7 @@ async fn first_run_setup_creates_one_admin_and_only_once(app: &TestApp) {
             &TestApp::new_client(),
             "/api/setup_first_admin",
             &[
+                ("setup_token", token.as_str()),
                 ("name", "Eve"),
                 ("email", "eve@example.org"),
                 ("timezone", "UTC"),
@@ -73,6 +80,45 @@ async fn first_run_setup_creates_one_admin_and_only_once(app: &TestApp) {
         )
         .await;
     assert_eq!(again.status(), 409);
+}
+
+async fn first_run_setup_cannot_be_claimed_without_the_setup_token(app: &TestApp) {
+    let token = app::server::services::users::setup_token(&app.state.db, &app.state.config)
+        .await
+        .unwrap()
+        .expect("a setup token while no admin exists");
+    let again = app::server::services::users::setup_token(&app.state.db, &app.state.config)
+        .await
+        .unwrap();
+    assert_eq!(again.as_deref(), Some(token.as_str()), "one token, whoever asks");
+    for guess in ["", "guess", &token[..token.len() - 1]] {
+        let client = TestApp::new_client();
+        let res = app
+            .call(
+                &client,
+                "/api/setup_first_admin",
+                &[
+                    ("setup_token", guess),
+                    ("name", "Mallory"),
+                    ("email", "mallory@example.org"),
+                    ("timezone", "UTC"),
+                    ("password", "a long enough secret"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422, "{guess:?}");
+        let err: AppError = res.json().await.unwrap();
+        assert!(err.field_error("setup_token").is_some(), "{err:?}");
+        assert_eq!(err.value("setup_token"), None, "the token is never echoed");
+        assert!(viewer(app, &client).await.user.is_none());
+    }
+    assert!(viewer(app, &TestApp::new_client()).await.needs_setup, "still unclaimed");
+    // The command line keeps working, and then no token is left to use.
+    app.create_user("root@example.org", Role::Admin, "a long enough secret").await;
+    assert_eq!(
+        app::server::services::users::setup_token(&app.state.db, &app.state.config).await.unwrap(),
+        None
+    );
 }
 
 async fn sign_in_refuses_a_wrong_password_then_accepts_the_right_one(app: &TestApp) {
@@ -230,8 +276,52 @@ async fn pages_behind_sign_in_redirect_anonymous_visitors(app: &TestApp) {
 
 on_both_databases!(
     first_run_setup_creates_one_admin_and_only_once,
+    first_run_setup_cannot_be_claimed_without_the_setup_token,
     sign_in_refuses_a_wrong_password_then_accepts_the_right_one,
     repeated_failures_throttle_that_account_from_that_address_only,
     sign_out_ends_the_session_on_the_server,
     pages_behind_sign_in_redirect_anonymous_visitors,
 );
+
+/// Fails sign-in for kim as the client `forwarded` says, and returns the status.
+async fn fail_as(app: &TestApp, forwarded: &str) -> u16 {
+    TestApp::new_client()
+        .post(app.url("/api/sign_in"))
+        .header("accept", "application/json")
+        .header("sec-fetch-site", "same-origin")
+        .header("x-forwarded-for", forwarded)
+        .form(&[("email", "kim@example.org"), ("password", "guess guess")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Behind a trusted proxy each forwarded client is throttled on its own; without one, the
+/// header is ignored and the TCP peer is the client, whatever a client claims.
+#[tokio::test]
+async fn throttling_counts_forwarded_clients_only_behind_a_trusted_proxy() {
+    use app::server::testing::Backend;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let trusting = |c: &mut app::server::config::Config| {
+            c.sign_in_max_failures = 2;
+            c.trusted_proxies = vec![app::server::config::IpNet::parse("127.0.0.0/8").unwrap()];
+        };
+        let Some(app) = TestApp::spawn_with(backend, trusting).await else { continue };
+        app.create_user("kim@example.org", Role::Member, "amber-falcon-2931").await;
+        assert_eq!(fail_as(&app, "203.0.113.1").await, 422);
+        assert_eq!(fail_as(&app, "203.0.113.1").await, 422);
+        assert_eq!(fail_as(&app, "203.0.113.1").await, 429, "that client waits");
+        assert_eq!(fail_as(&app, "203.0.113.2").await, 422, "another client behind the proxy does not");
+        assert_eq!(fail_as(&app, "203.0.113.1, 203.0.113.2").await, 422, "the proxy's own entry counts, not the client's claim");
+        app.stop().await;
+
+        let Some(app) = TestApp::spawn_with(backend, |c| c.sign_in_max_failures = 2).await else { continue };
+        app.create_user("kim@example.org", Role::Member, "amber-falcon-2931").await;
+        assert_eq!(fail_as(&app, "203.0.113.1").await, 422);
+        assert_eq!(fail_as(&app, "203.0.113.2").await, 422);
+        assert_eq!(fail_as(&app, "203.0.113.3").await, 429, "an untrusted header changes nothing");
+        app.stop().await;
+    }
+}

@@ -129,6 +129,49 @@ async fn duplicates_are_flagged_with_a_link_to_the_other_customer(app: &TestApp)
     assert_ne!(second, acme);
 }
 
+async fn a_duplicate_the_user_may_not_see_is_neither_named_nor_linked(app: &TestApp) {
+    let w = world(app).await;
+    let hidden = create(app, &w.sam, "Quiet Harbour Holdings", "board@quiet-harbour.example", "").await;
+    let hidden_id = hidden.to_string();
+
+    // The form: same email, then a near-identical name.
+    let (status, err) = app
+        .err(&w.nina, "/api/crm/create_customer", &customer_form("Anything", "BOARD@quiet-harbour.example", ""))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err.field_error("email").as_deref(), Some("A customer with this email already exists."));
+    assert_eq!(err.value("duplicate_id"), None);
+    assert_eq!(err.value("duplicate_name"), None);
+    let (status, err) = app
+        .err(&w.nina, "/api/crm/create_customer", &customer_form("quiet harbour holdings", "", ""))
+        .await;
+    assert_eq!(status, 422);
+    let message = err.field_error("name").unwrap();
+    assert!(!message.contains("Quiet Harbour Holdings"), "{message}");
+    assert_eq!(err.value("duplicate_id"), None);
+
+    // The REST API.
+    let res = w
+        .nina
+        .post(app.url("/api/v1/customers"))
+        .header("content-type", "application/json")
+        .body(r#"{"name": "Anything", "email": "board@quiet-harbour.example", "stage": "prospect"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("A customer with this email already exists."), "{body}");
+    assert!(!body.contains("Quiet Harbour") && !body.contains(&hidden_id), "{body}");
+
+    // Someone who may see it still gets the name and the link.
+    let (_, err) = app
+        .err(&w.admin, "/api/crm/create_customer", &customer_form("Anything", "board@quiet-harbour.example", ""))
+        .await;
+    assert!(err.field_error("email").unwrap().contains("Quiet Harbour Holdings"));
+    assert_eq!(err.value("duplicate_id"), Some(hidden_id));
+}
+
 async fn members_see_their_team_and_edit_only_their_own(app: &TestApp) {
     let w = world(app).await;
     let ninas = create(app, &w.nina, "Birch Bakery", "", "").await;
@@ -552,6 +595,7 @@ async fn custom_fields_are_validated_owned_by_a_role_and_go_stale(app: &TestApp)
 on_both_databases!(
     bad_input_comes_back_with_every_message_and_the_input_kept,
     duplicates_are_flagged_with_a_link_to_the_other_customer,
+    a_duplicate_the_user_may_not_see_is_neither_named_nor_linked,
     members_see_their_team_and_edit_only_their_own,
     the_list_searches_filters_sorts_and_pages,
     interactions_and_follow_ups_keep_the_customer_current,

@@ -63,6 +63,42 @@ Epsilon;eps@example.org;;Sleeping;\n\
 Zeta;zeta@example.org;;;;extra\n\
 Eta;eta@example.org;;prospect;\n";
 
+async fn an_import_row_matching_a_customer_the_user_may_not_see_does_not_name_it(app: &TestApp) {
+    let north = app.create_team("North").await;
+    let south = app.create_team("South").await;
+    app.create_member_of("nina@example.org", Role::Member, Some(north), "UTC").await;
+    app.create_member_of("sam@example.org", Role::Member, Some(south), "UTC").await;
+    let nina = app.signed_in("nina@example.org", PASSWORD).await;
+    let sam = app.signed_in("sam@example.org", PASSWORD).await;
+    let hidden: i32 = app
+        .ok(
+            &sam,
+            "/api/crm/create_customer",
+            &[
+                ("kind", "organisation"),
+                ("name", "Quiet Harbour Holdings"),
+                ("email", "board@quiet-harbour.example"),
+                ("phone", ""),
+                ("stage", "prospect"),
+                ("owner_id", ""),
+                ("tags", ""),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    let file = "Company;E-mail\nAnything;BOARD@quiet-harbour.example\n";
+    let (_, location) = upload(app, &nina, "mine.csv", file.as_bytes()).await;
+    let id = location.strip_prefix("/customers/import/").unwrap().to_string();
+    let v = view(app, &nina, &id, "").await;
+    let row = &v.preview[0];
+    assert_eq!(row.action, "skip");
+    let message = row.messages.join(" ");
+    assert_eq!(message, app::server::services::customers::HIDDEN_SAME_EMAIL);
+    let json = serde_json::to_string(&v).unwrap();
+    assert!(!json.contains("Quiet Harbour"), "{json}");
+    assert!(!json.contains(&format!("/customers/{hidden}")), "{json}");
+}
+
 async fn an_import_is_mapped_previewed_run_and_reverted(app: &TestApp) {
     let north = app.create_team("North").await;
     let south = app.create_team("South").await;
@@ -296,4 +332,7 @@ async fn malformed_files_postgres() {
     run_malformed(app::server::testing::Backend::Postgres).await;
 }
 
-on_both_databases!(an_import_is_mapped_previewed_run_and_reverted,);
+on_both_databases!(
+    an_import_is_mapped_previewed_run_and_reverted,
+    an_import_row_matching_a_customer_the_user_may_not_see_does_not_name_it,
+);

@@ -35,6 +35,7 @@ async fn queue(app: &TestApp, key: &str) -> bool {
             html: "<p>hi</p>".into(),
             category: "test",
             dedupe_key: key.into(),
+            secret: None,
         },
     )
     .await
@@ -356,7 +357,90 @@ async fn deactivating_a_user_ends_their_sessions_at_once(app: &TestApp) {
     app.signed_in("tam@example.org", "meadow-signal-7719").await;
 }
 
+async fn forgot_password(app: &TestApp, client: &reqwest::Client, email: &str) -> u16 {
+    app.call(client, "/api/forgot_password", &[("email", email)]).await.status().as_u16()
+}
+
+async fn a_delivered_reset_mail_leaves_no_usable_token_in_the_database_or_on_any_page(app: &TestApp) {
+    app.create_user("boss@example.org", Role::Admin, "saffron-kettle-3391").await;
+    app.create_user("rui@example.org", Role::Member, "copper-willow-8841").await;
+    let admin = app.signed_in("boss@example.org", "saffron-kettle-3391").await;
+    assert_eq!(forgot_password(app, &TestApp::new_client(), "rui@example.org").await, 200);
+    let queued = outbox_message::Entity::find().one(&app.state.db).await.unwrap().unwrap();
+    let token = token_of(&link_in(&queued.body_text));
+
+    // With SMTP configured, an admin never sees the live link, even before it is sent.
+    let pending: app::model::admin::Mailbox = app.ok(&admin, "/api/admin/list_outbox", &[]).await;
+    assert!(pending.delivering);
+    assert!(!pending.messages[0].body_text.contains(&token), "{}", pending.messages[0].body_text);
+    assert!(pending.messages[0].body_text.contains(outbox::STRUCK));
+    let page = admin.get(app.url("/admin/mailbox")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains(&token), "the mailbox page shows no live link");
+
+    outbox::dispatch_due(&app.state.db, &app.state.mailer, 10).await.unwrap();
+    assert!(mailbox(app).sent()[0].text.contains(&token), "the recipient got the link");
+    let row = outbox_message::Entity::find().one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(row.status, "sent");
+    for stored in [&row.body_text, &row.body_html] {
+        assert!(!stored.contains(&token), "the delivery log keeps no token: {stored}");
+        assert!(stored.contains(outbox::STRUCK));
+    }
+    assert_eq!(row.secret, None);
+    let page = admin.get(app.url("/admin/mailbox")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains(&token));
+    // The recipient's link still works (the token itself is stored only as a hash).
+    let ok = app
+        .call(
+            &TestApp::new_client(),
+            "/api/set_password_from_link",
+            &[("token", &token), ("purpose", "reset"), ("password", "ember-violet-5532")],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+}
+
+async fn without_smtp_a_held_message_keeps_its_link_for_the_development_mailbox(app: &TestApp) {
+    app.create_user("rui@example.org", Role::Member, "copper-willow-8841").await;
+    assert_eq!(forgot_password(app, &TestApp::new_client(), "rui@example.org").await, 200);
+    outbox::dispatch_due(&app.state.db, &Mailer::Disabled, 10).await.unwrap();
+    let row = outbox_message::Entity::find().one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(row.status, "held");
+    let token = token_of(&link_in(&row.body_text));
+    assert_eq!(row.secret.as_deref(), Some(token.as_str()));
+}
+
+async fn five_reset_requests_in_a_row_send_one_mail_and_more_are_throttled_alike_for_unknown_addresses(app: &TestApp) {
+    use app::server::services::accounts::{RESET_MAX_PER_CLIENT, RESET_MAX_PER_EMAIL};
+    app.create_user("rui@example.org", Role::Member, "copper-willow-8841").await;
+    let client = TestApp::new_client();
+    for _ in 0..RESET_MAX_PER_EMAIL {
+        assert_eq!(forgot_password(app, &client, "rui@example.org").await, 200);
+        assert_eq!(forgot_password(app, &client, "nobody@example.org").await, 200);
+    }
+    outbox::dispatch_due(&app.state.db, &app.state.mailer, 50).await.unwrap();
+    assert_eq!(mailbox(app).sent().len(), 1, "one mail for five requests");
+    let live = one_time_token::Entity::find().all(&app.state.db).await.unwrap();
+    assert_eq!(live.len(), 1, "one live reset token per account");
+    let known = app.call(&client, "/api/forgot_password", &[("email", "rui@example.org")]).await;
+    let unknown = app.call(&client, "/api/forgot_password", &[("email", "nobody@example.org")]).await;
+    assert_eq!((known.status().as_u16(), unknown.status().as_u16()), (429, 429));
+    assert_eq!(
+        known.text().await.unwrap(),
+        unknown.text().await.unwrap(),
+        "the same answer whether the address has an account or not"
+    );
+    // Per client: many addresses from one client are throttled too.
+    let used = 2 * RESET_MAX_PER_EMAIL;
+    for i in used..RESET_MAX_PER_CLIENT {
+        assert_eq!(forgot_password(app, &client, &format!("probe{i}@example.org")).await, 200);
+    }
+    assert_eq!(forgot_password(app, &client, "one-more@example.org").await, 429);
+}
+
 on_both_databases!(
+    a_delivered_reset_mail_leaves_no_usable_token_in_the_database_or_on_any_page,
+    without_smtp_a_held_message_keeps_its_link_for_the_development_mailbox,
+    five_reset_requests_in_a_row_send_one_mail_and_more_are_throttled_alike_for_unknown_addresses,
     outbox_retries_temporary_failures_and_gives_up_on_permanent_ones,
     without_smtp_mail_is_held_in_the_outbox,
     an_invited_user_sets_a_password_from_the_emailed_link_once,
@@ -393,6 +477,7 @@ async fn mail_is_delivered_over_real_smtp() {
             html: "<p>Plain &lt;b&gt;text&lt;/b&gt;</p>".into(),
             category: "test",
             dedupe_key: subject.clone(),
+            secret: None,
         },
     )
     .await

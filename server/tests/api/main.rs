@@ -5,6 +5,8 @@ mod auth;
 mod customers;
 mod imports;
 pub mod helpers;
+mod hostile;
+mod malformed;
 mod mail;
 mod processes;
 mod rest;

@@ -210,7 +210,117 @@ async fn a_signed_out_visitor_of_a_page_is_redirected_to_sign_in_and_back(app: &
     assert_eq!(res.headers()["location"], "/signin?next=/customers%3Fstage%3Dactive");
 }
 
+async fn after_sign_in_next_only_ever_leads_to_a_path_on_this_site(app: &TestApp) {
+    app.create_user("ada@example.org", Role::Admin, crate::helpers::PASSWORD).await;
+    let hostile = [
+        "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "//evil.example", "/\\evil.example",
+        "\\\\evil.example", "https://evil.example", "http:evil.example", "/%09/evil.example", " //evil.example",
+        "javascript:alert(1)", "/\u{7f}", "/\u{2028}//evil.example",
+    ];
+    for next in hostile {
+        let res = TestApp::new_client()
+            .post(app.url("/api/sign_in"))
+            .header("accept", "text/html")
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("email", "ada@example.org"), ("password", crate::helpers::PASSWORD), ("next", next)])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{next:?}: no answer: {e}"));
+        assert!(res.status().is_redirection(), "{next:?}: {}", res.status());
+        let location = res.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            location == "/" || (location.starts_with('/') && !location.starts_with("//") && !location.contains('\\')),
+            "{next:?} sent the browser to {location:?}"
+        );
+        // The sign-in page itself renders with such a `next` in its URL.
+        let page = reqwest::get(app.url(&format!("/signin?next={}", crate::hostile::query_value(next)))).await.unwrap();
+        assert_eq!(page.status(), 200, "{next:?}");
+    }
+    let res = TestApp::new_client()
+        .post(app.url("/api/sign_in"))
+        .header("accept", "text/html")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "ada@example.org"), ("password", crate::helpers::PASSWORD), ("next", "/customers?stage=active")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/customers?stage=active");
+}
+
+async fn a_post_whose_origin_differs_in_scheme_or_port_is_refused(app: &TestApp) {
+    let base = app.base.clone();
+    let port_less = base.rsplit_once(':').map(|(h, _)| h.to_string()).unwrap_or_default();
+    for origin in [base.replace("http://", "https://"), format!("{port_less}:1"), "null".to_string()] {
+        let res = reqwest::Client::new()
+            .post(app.url("/api/sign_in"))
+            .header("origin", origin.as_str())
+            .form(&[("email", "a@b.c"), ("password", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{origin}");
+    }
+    let res = reqwest::Client::new()
+        .post(app.url("/api/sign_in"))
+        .header("origin", base.as_str())
+        .header("accept", "application/json")
+        .form(&[("email", "a@b.c"), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "our own origin passes");
+}
+
+async fn names_with_control_characters_are_refused_next_to_the_field(app: &TestApp) {
+    app.create_user("ada@example.org", Role::Admin, crate::helpers::PASSWORD).await;
+    let admin = app.signed_in("ada@example.org", crate::helpers::PASSWORD).await;
+    // NUL is refused before any function runs (PostgreSQL cannot store it), next to its field.
+    let (status, err) = app
+        .err(
+            &admin,
+            "/api/crm/create_customer",
+            &[("kind", "organisation"), ("name", "Nul\u{0}Byte"), ("email", ""), ("phone", ""), ("stage", "prospect"), ("owner_id", ""), ("tags", ""), ("notes", "")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(err.field_error("name").is_some(), "{err:?}");
+    for name in ["Acme\r\nBcc: victim@example.org", "Tab\there", "Bell\u{7}", "Next\u{85}Line"] {
+        let (status, err) = app
+            .err(
+                &admin,
+                "/api/crm/create_customer",
+                &[("kind", "organisation"), ("name", name), ("email", ""), ("phone", ""), ("stage", "prospect"), ("owner_id", ""), ("tags", ""), ("notes", "")],
+            )
+            .await;
+        assert_eq!(status, 422, "{name:?}");
+        assert!(err.field_error("name").unwrap().contains("control characters"), "{err:?}");
+        assert_eq!(err.value("name").as_deref(), Some(name), "what was typed comes back");
+        let (status, err) = app.err(&admin, "/api/admin/create_team", &[("name", name)]).await;
+        assert_eq!(status, 422, "team {name:?}");
+        assert!(err.field_error("name").is_some());
+        let (status, err) = app
+            .err(&admin, "/api/admin/invite_user", &[("name", name), ("email", "new@example.org"), ("role", "member"), ("team_id", "")])
+            .await;
+        assert_eq!(status, 422, "user {name:?}");
+        assert!(err.field_error("name").is_some());
+        let (status, err) = app.err(&admin, "/api/update_profile", &[("name", name), ("timezone", "UTC")]).await;
+        assert_eq!(status, 422, "profile {name:?}");
+        assert!(err.field_error("name").is_some());
+    }
+    // Notes may hold line breaks: they are multi-line text, never a header.
+    let _: i32 = app
+        .ok(
+            &admin,
+            "/api/crm/create_customer",
+            &[("kind", "organisation"), ("name", "Acme"), ("email", ""), ("phone", ""), ("stage", "prospect"), ("owner_id", ""), ("tags", ""), ("notes", "line one\r\nline two")],
+        )
+        .await;
+}
+
 on_both_databases!(
+    after_sign_in_next_only_ever_leads_to_a_path_on_this_site,
+    a_post_whose_origin_differs_in_scheme_or_port_is_refused,
+    names_with_control_characters_are_refused_next_to_the_field,
     a_signed_out_visitor_of_a_page_is_redirected_to_sign_in_and_back,
     health_answers_and_readiness_follows_the_database,
     html_pages_carry_a_nonce_csp_and_the_other_security_headers,

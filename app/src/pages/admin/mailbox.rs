@@ -1,5 +1,6 @@
-//! The dev mailbox: every message in the outbox with its delivery state. Without SMTP this is
-//! where invitations and reset links can be read.
+//! The mailbox: every message in the outbox with its delivery state. Without SMTP it is a
+//! development aid where invitations and reset links can be read (and used); with SMTP, links
+//! are never shown, and delivered messages no longer hold them at all.
 
 use crate::api::admin::list_outbox;
 use leptos::prelude::*;
@@ -29,7 +30,8 @@ pub fn MailboxPage() -> impl IntoView {
                     Ok(data) => view! {
                         <Show when=move || !data.delivering>
                             <div class="alert alert-warn" role="status">
-                                "Mail is not being delivered: no SMTP server is configured (RAPPORT_SMTP_URL). Messages stay here as “not sent: no SMTP configured”."
+                                <p>"Mail is not being delivered: no SMTP server is configured (RAPPORT_SMTP_URL). Messages stay here as “not sent: no SMTP configured”."</p>
+                                <p>"This page is a development aid: it shows live sign-in links (invitations, password resets), and anyone who can open it can use them. Configure SMTP before real people use this Rapport."</p>
                             </div>
                         </Show>
                         {if data.messages.is_empty() {

@@ -17,6 +17,7 @@ pub mod interaction;
 pub mod lifecycle_stage;
 pub mod one_time_token;
 pub mod outbox_message;
+pub mod password_reset_request;
 pub mod process_run;
 pub mod process_run_event;
 pub mod process_step;

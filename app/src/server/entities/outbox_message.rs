@@ -24,6 +24,9 @@ pub struct Model {
     pub dedupe_key: String,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The live part of the message (a link's token), struck from the bodies once delivered.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub secret: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

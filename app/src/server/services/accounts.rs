@@ -123,6 +123,7 @@ async fn queue_invitation<C: ConnectionTrait>(
             html,
             category: "security",
             dedupe_key: format!("invite:{}:{}", user.id, &token_hash(&token)[..16]),
+            secret: Some(token.clone()),
         },
     )
     .await?;
@@ -263,21 +264,66 @@ pub async fn link_owner<C: ConnectionTrait>(
     Ok(users::find(db, row.user_id).await?.name)
 }
 
+/// "Forgot password" requests for one address, and from one client, counted over this window;
+/// a reset link sent within it is not sent again.
+pub const RESET_WINDOW_MINUTES: i64 = 15;
+/// Requests an address may make within the window (from anywhere).
+pub const RESET_MAX_PER_EMAIL: u64 = 5;
+/// Requests a client address may make within the window (for any addresses).
+pub const RESET_MAX_PER_CLIENT: u64 = 20;
+
 /// Emails a reset link when an active account has this email. Says nothing either way, so the
-/// form cannot be used to find out who has an account.
+/// form cannot be used to find out who has an account: known and unknown addresses do the same
+/// look-ups and writes up to the mail, and get the same answer. It cannot flood an inbox either:
+/// while the account's last link is fresh (sent within the window and unused), no other is sent,
+/// and requests are throttled per address and per client whether the address is known or not.
 pub async fn request_password_reset<C: TransactionTrait>(
     db: &C,
     config: &Config,
     email: &str,
+    client_addr: &str,
 ) -> AppResult<()> {
+    use crate::server::entities::password_reset_request::{self, Column};
+    use sea_orm::PaginatorTrait;
     if let Some(err) = users::check_email("email", email) {
         return Err(AppError::field(&err.0, err.1));
     }
+    let email = users::normalise_email(email);
     let txn = begin_write(db).await?;
-    let Some(user) = users::find_by_email(&txn, email)
+    let at = now();
+    let since = at - TimeDelta::minutes(RESET_WINDOW_MINUTES);
+    password_reset_request::Entity::delete_many()
+        .filter(Column::RequestedAt.lt(at - TimeDelta::days(1)))
+        .exec(&txn)
+        .await?;
+    let recent = || password_reset_request::Entity::find().filter(Column::RequestedAt.gt(since));
+    let per_email = recent().filter(Column::Email.eq(email.as_str())).count(&txn).await?;
+    let per_client = recent().filter(Column::ClientAddr.eq(client_addr)).count(&txn).await?;
+    if per_email >= RESET_MAX_PER_EMAIL || per_client >= RESET_MAX_PER_CLIENT {
+        return Err(AppError::TooManyRequests(format!(
+            "Too many password reset requests. If an account has this email, a link is already on its way; try again in {RESET_WINDOW_MINUTES} minutes."
+        )));
+    }
+    password_reset_request::ActiveModel {
+        email: Set(email.clone()),
+        client_addr: Set(client_addr.to_string()),
+        requested_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let user = users::find_by_email(&txn, &email).await?.filter(|u| u.active);
+    let fresh_link = one_time_token::Entity::find()
+        .filter(one_time_token::Column::UserId.eq(user.as_ref().map_or(-1, |u| u.id)))
+        .filter(one_time_token::Column::Purpose.eq(RESET))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .filter(one_time_token::Column::CreatedAt.gt(since))
+        .filter(one_time_token::Column::ExpiresAt.gt(at))
+        .count(&txn)
         .await?
-        .filter(|u| u.active)
-    else {
+        > 0;
+    let Some(user) = user.filter(|_| !fresh_link) else {
+        txn.commit().await?;
         return Ok(());
     };
     let token = issue_token(
@@ -306,6 +352,7 @@ pub async fn request_password_reset<C: TransactionTrait>(
             html,
             category: "security",
             dedupe_key: format!("reset:{}:{}", user.id, &token_hash(&token)[..16]),
+            secret: Some(token.clone()),
         },
     )
     .await?;

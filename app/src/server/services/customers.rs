@@ -86,6 +86,8 @@ pub async fn check<C: ConnectionTrait>(
         fields.insert("name".into(), "Enter the customer's name.".into());
     } else if name.chars().count() > 200 {
         fields.insert("name".into(), "Use at most 200 characters.".into());
+    } else if super::has_control_chars(name) {
+        fields.insert("name".into(), super::CONTROL_CHARS_MESSAGE.into());
     }
     let email = form.email.trim();
     if !email.is_empty()
@@ -104,6 +106,8 @@ pub async fn check<C: ConnectionTrait>(
         fields.insert("tags".into(), format!("Use at most {MAX_TAGS} tags."));
     } else if tags.iter().any(|t| t.chars().count() > 40) {
         fields.insert("tags".into(), "Keep each tag under 40 characters.".into());
+    } else if tags.iter().any(|t| super::has_control_chars(t)) {
+        fields.insert("tags".into(), super::CONTROL_CHARS_MESSAGE.into());
     }
     if form.notes.chars().count() > 5000 {
         fields.insert("notes".into(), "Keep notes under 5,000 characters.".into());
@@ -190,22 +194,22 @@ pub async fn find_duplicates<C: ConnectionTrait>(
 }
 
 /// A duplicate email always stops the save; a near-identical name stops it until the user
-/// says it is a different customer. The error names the other customer so the form can link it.
-fn duplicate_error(dups: &Duplicates, allow_similar_name: bool) -> Option<AppError> {
+/// says it is a different customer. The error names the other customer so the form can link it,
+/// but only when the actor may see it: a customer of another team is neither named nor linked.
+fn duplicate_error(actor: &Actor, dups: &Duplicates, allow_similar_name: bool) -> Option<AppError> {
     if let Some(other) = &dups.same_email {
-        return Some(
+        return Some(if actor.can_see(other) {
             AppError::field(
                 "email",
-                format!(
-                    "A customer with this email already exists: {}.",
-                    other.name
-                ),
+                format!("A customer with this email already exists: {}.", other.name),
             )
-            .with_duplicate(other.id, &other.name),
-        );
+            .with_duplicate(other.id, &other.name)
+        } else {
+            AppError::field("email", HIDDEN_SAME_EMAIL)
+        });
     }
     match &dups.similar_name {
-        Some(other) if !allow_similar_name => Some(
+        Some(other) if !allow_similar_name => Some(if actor.can_see(other) {
             AppError::field(
                 "name",
                 format!(
@@ -213,11 +217,19 @@ fn duplicate_error(dups: &Duplicates, allow_similar_name: bool) -> Option<AppErr
                     other.name
                 ),
             )
-            .with_duplicate(other.id, &other.name),
-        ),
+            .with_duplicate(other.id, &other.name)
+        } else {
+            AppError::field(
+                "name",
+                "A customer with this name already exists in another team. Tick “This is a different customer” to save anyway.",
+            )
+        }),
         _ => None,
     }
 }
+
+/// The message for an email that a customer the actor may not see already has.
+pub const HIDDEN_SAME_EMAIL: &str = "A customer with this email already exists.";
 
 async fn set_tags<C: ConnectionTrait>(db: &C, customer_id: i32, tags: &[String]) -> AppResult<()> {
     customer_tag::Entity::delete_many()
@@ -315,7 +327,7 @@ pub async fn create<C: sea_orm::TransactionTrait + ConnectionTrait>(
 ) -> AppResult<customer::Model> {
     let checked = check(db, actor, form).await?;
     let dups = find_duplicates(db, &checked.name, checked.email.as_deref(), None).await?;
-    if let Some(e) = duplicate_error(&dups, allow_similar_name) {
+    if let Some(e) = duplicate_error(actor, &dups, allow_similar_name) {
         return Err(e);
     }
     let txn = begin_write(db).await?;
@@ -376,7 +388,7 @@ pub async fn update<C: sea_orm::TransactionTrait + ConnectionTrait>(
     let dups = find_duplicates(db, &checked.name, checked.email.as_deref(), Some(id)).await?;
     // A name that only changed in spelling does not warn again about the same other customer.
     let allow = allow_similar_name || name_key(&checked.name) == existing.name_key;
-    if let Some(e) = duplicate_error(&dups, allow) {
+    if let Some(e) = duplicate_error(actor, &dups, allow) {
         return Err(e);
     }
     let txn = begin_write(db).await?;
@@ -439,12 +451,14 @@ pub async fn check_step_data<C: ConnectionTrait>(
             "name" if name_key(raw).is_empty() || raw.chars().count() > 200 => {
                 Some("Enter the customer's name (at most 200 characters).".into())
             }
+            "name" if super::has_control_chars(raw) => Some(super::CONTROL_CHARS_MESSAGE.into()),
             "email" => match super::users::check_email(&name, raw) {
                 Some((_, message)) => Some(message),
                 None => find_duplicates(db, &c.name, Some(raw), Some(c.id))
                     .await?
                     .same_email
-                    .map(|other| format!("A customer with this email already exists: {}.", other.name)),
+                    // (The step may be run by someone who cannot see that other customer.)
+                    .map(|_| HIDDEN_SAME_EMAIL.to_string()),
             },
             "phone" => check_phone(raw),
             "name" => None,
@@ -822,15 +836,15 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     query: &CustomerQuery,
 ) -> AppResult<CustomerList> {
+    let page = crate::model::paging::check_page(query.page)?;
     let cond = list_condition(db, actor, query).await?;
     let total = customer::Entity::find().filter(cond.clone()).count(db).await?;
-    let page = query.page.max(1);
     // The page's ids first (from an index alone where one fits, deep pages included), then
     // only those rows.
     let ids: Vec<i32> = sorted(cond, query)
         .select_only()
         .column(customer::Column::Id)
-        .offset((page - 1) * PER_PAGE)
+        .offset(crate::model::paging::offset(page, PER_PAGE))
         .limit(PER_PAGE)
         .into_tuple()
         .all(db)

@@ -553,15 +553,19 @@ async fn plan<C: ConnectionTrait>(
         None => None,
     };
     let (base, existing) = match existing {
+        Some(c) if lookups.mode != "upsert" && !actor.can_see(&c) => {
+            return Ok(Plan::Skip(None, customers::HIDDEN_SAME_EMAIL.to_string()));
+        }
         Some(c) if lookups.mode != "upsert" => {
             let message = format!("A customer with this email already exists: {}.", c.name);
             return Ok(Plan::Skip(Some(c), message));
         }
         Some(c) if !actor.can_edit(&c) => {
-            let message = format!(
-                "A customer with this email already exists ({}), and you may not edit it.",
-                if actor.can_see(&c) { c.name.clone() } else { "not in your teams".into() }
-            );
+            let message = if actor.can_see(&c) {
+                format!("A customer with this email already exists ({}), and you may not edit it.", c.name)
+            } else {
+                customers::HIDDEN_SAME_EMAIL.to_string()
+            };
             return Ok(Plan::Skip(None, message));
         }
         Some(c) => (customers::form_of(db, &c).await?, Some(c)),
@@ -680,6 +684,7 @@ pub async fn view<C: ConnectionTrait>(
     show: &str,
     page: u64,
 ) -> AppResult<ImportView> {
+    let page = crate::model::paging::check_page(page)?;
     let import = visible_import(db, actor, id).await?;
     let targets = targets(db).await?;
     let lookups = Lookups::load(db, &import).await?;
@@ -719,7 +724,7 @@ pub async fn view<C: ConnectionTrait>(
     let results_total = rows.clone().count(db).await?;
     let results = rows
         .order_by_asc(customer_import_row::Column::Line)
-        .offset(page.saturating_sub(1) * RESULTS_PER_PAGE)
+        .offset(crate::model::paging::offset(page, RESULTS_PER_PAGE))
         .limit(RESULTS_PER_PAGE)
         .all(db)
         .await?

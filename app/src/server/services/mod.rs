@@ -24,6 +24,16 @@ pub mod tokens;
 pub mod times;
 pub mod users;
 
+/// The message for a one-line name that holds a control character (CR, LF, NUL, tab, …):
+/// names reach email headers, CSV cells and log lines, where such characters break out.
+pub const CONTROL_CHARS_MESSAGE: &str =
+    "Use letters, digits and punctuation only: no line breaks, tabs or other control characters.";
+
+/// Whether `text` holds any control character.
+pub fn has_control_chars(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
 /// Current time, truncated to microseconds so that SQLite and PostgreSQL store and return the
 /// same value.
 pub fn now() -> chrono::DateTime<chrono::Utc> {

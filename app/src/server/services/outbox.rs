@@ -29,6 +29,19 @@ pub struct NewMessage<'a> {
     pub category: &'a str,
     /// Unique: a second message with the same key is not queued (nudges, reminders).
     pub dedupe_key: String,
+    /// The live part of the bodies (a link's token), struck from them once delivered.
+    pub secret: Option<String>,
+}
+
+/// What stands in a delivered message where its live link's token was.
+pub const STRUCK: &str = "[removed once delivered]";
+
+/// `body` with `secret` struck out.
+pub fn without_secret(body: &str, secret: Option<&str>) -> String {
+    match secret {
+        Some(s) if !s.is_empty() => body.replace(s, STRUCK),
+        _ => body.to_string(),
+    }
 }
 
 /// Queues a message. Returns false when a message with the same dedupe key already exists.
@@ -48,6 +61,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, message: NewMessage<'_>) -> App
         dedupe_key: Set(message.dedupe_key),
         created_at: Set(at),
         sent_at: Set(None),
+        secret: Set(message.secret),
         ..Default::default()
     }
     .insert(db)
@@ -117,7 +131,13 @@ pub async fn dispatch_due<C: ConnectionTrait>(
             html: message.body_html.clone(),
         };
         let attempts = message.attempts + 1;
+        let secret = message.secret.clone();
+        let struck = (
+            without_secret(&message.body_text, secret.as_deref()),
+            without_secret(&message.body_html, secret.as_deref()),
+        );
         let mut row: outbox_message::ActiveModel = message.into();
+        let mut done = false;
         row.attempts = Set(attempts);
         row.locked_until = Set(None);
         if !mailer.is_delivering() {
@@ -131,6 +151,7 @@ pub async fn dispatch_due<C: ConnectionTrait>(
                     row.status = Set(SENT.into());
                     row.sent_at = Set(Some(now()));
                     row.last_error = Set(None);
+                    done = true;
                     report.sent += 1;
                 }
                 Err(SendError::Temporary(e)) if attempts < MAX_ATTEMPTS => {
@@ -141,9 +162,17 @@ pub async fn dispatch_due<C: ConnectionTrait>(
                 Err(SendError::Temporary(e)) | Err(SendError::Permanent(e)) => {
                     row.status = Set(FAILED.into());
                     row.last_error = Set(Some(e));
+                    done = true;
                     report.failed += 1;
                 }
             }
+        }
+        // Delivered (or given up): the live link has left the building or never will, so the
+        // delivery log keeps no usable token.
+        if done && secret.is_some() {
+            row.body_text = Set(struck.0);
+            row.body_html = Set(struck.1);
+            row.secret = Set(None);
         }
         row.update(db).await?;
     }

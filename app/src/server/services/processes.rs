@@ -80,6 +80,8 @@ pub async fn check_step<C: ConnectionTrait>(db: &C, form: &StepForm) -> AppResul
         errors.insert("title".into(), "Give the step a short title.".into());
     } else if title.chars().count() > 200 {
         errors.insert("title".into(), "Keep the title under 200 characters.".into());
+    } else if super::has_control_chars(title) {
+        errors.insert("title".into(), super::CONTROL_CHARS_MESSAGE.into());
     }
     if form.guidance.chars().count() > 5000 {
         errors.insert("guidance".into(), "Keep the guidance under 5,000 characters.".into());
@@ -217,6 +219,8 @@ fn check_name_goal(name: &str, goal: &str) -> AppResult<(String, String)> {
         errors.insert("name".into(), "Give the process a name.".into());
     } else if name.chars().count() > 200 {
         errors.insert("name".into(), "Keep the name under 200 characters.".into());
+    } else if super::has_control_chars(name) {
+        errors.insert("name".into(), super::CONTROL_CHARS_MESSAGE.into());
     }
     let goal = goal.trim();
     if goal.is_empty() {

@@ -962,6 +962,7 @@ pub async fn list<C: ConnectionTrait>(
     query: &RunQuery,
     per_page: u64,
 ) -> AppResult<(Vec<process_run::Model>, u64)> {
+    let page = crate::model::paging::check_page(query.page)?;
     let mut find = process_run::Entity::find();
     if let Some(id) = template_id {
         find = find.filter(process_run::Column::TemplateId.eq(id));
@@ -1000,11 +1001,10 @@ pub async fn list<C: ConnectionTrait>(
             .filter(process_run::Column::Id.in_subquery(late));
     }
     let total = find.clone().count(db).await?;
-    let page = std::cmp::max(query.page, 1);
     let runs = find
         .order_by_desc(process_run::Column::StartedAt)
         .order_by_desc(process_run::Column::Id)
-        .offset((page - 1) * per_page)
+        .offset(crate::model::paging::offset(page, per_page))
         .limit(per_page)
         .all(db)
         .await?;

@@ -45,6 +45,9 @@ async fn check_label<C: ConnectionTrait>(db: &C, label: &str, except: Option<i32
     if label.chars().count() > 40 {
         return Err(AppError::field("label", "Use at most 40 characters."));
     }
+    if super::has_control_chars(label) {
+        return Err(AppError::field("label", super::CONTROL_CHARS_MESSAGE));
+    }
     let clash = ordered(db)
         .await?
         .into_iter()

@@ -17,6 +17,9 @@ fn check_team_name(name: &str) -> AppResult<String> {
     if name.chars().count() > 80 {
         return Err(AppError::field("name", "Use at most 80 characters."));
     }
+    if super::has_control_chars(name) {
+        return Err(AppError::field("name", super::CONTROL_CHARS_MESSAGE));
+    }
     Ok(name.to_string())
 }
 

@@ -287,9 +287,13 @@ pub async fn add_contact<C: ConnectionTrait>(
         fields.insert("name".to_string(), "Enter the contact's name.".to_string());
     } else if name.chars().count() > 200 {
         fields.insert("name".into(), "Use at most 200 characters.".into());
+    } else if crate::server::services::has_control_chars(name) {
+        fields.insert("name".into(), crate::server::services::CONTROL_CHARS_MESSAGE.into());
     }
     if new.title.trim().chars().count() > 120 {
         fields.insert("title".into(), "Use at most 120 characters.".into());
+    } else if crate::server::services::has_control_chars(new.title.trim()) {
+        fields.insert("title".into(), crate::server::services::CONTROL_CHARS_MESSAGE.into());
     }
     let email = new.email.trim();
     if !email.is_empty()

@@ -36,6 +36,8 @@ pub fn check_name(field: &str, name: &str) -> Option<(String, String)> {
         Some((field.into(), "Enter a name.".into()))
     } else if name.chars().count() > 120 {
         Some((field.into(), "Use at most 120 characters.".into()))
+    } else if super::has_control_chars(name) {
+        Some((field.into(), super::CONTROL_CHARS_MESSAGE.into()))
     } else {
         None
     }
@@ -168,20 +170,75 @@ pub async fn create<C: ConnectionTrait>(db: &C, input: NewUser<'_>) -> AppResult
     }
 }
 
-/// First-run setup: creates the first admin, only while no user exists. Two simultaneous
-/// set-ups cannot both win: the count and the insert run in one transaction, and on SQLite
-/// the transaction takes the write lock at once.
+/// Where the setup token lives while setup is pending, shared by every instance.
+const SETUP_TOKEN_KEY: &str = "setup_token";
+
+/// The one-time token first-run setup asks for, while no user exists (else `None`):
+/// `RAPPORT_SETUP_TOKEN` when configured, else one made on the first call and kept in the
+/// settings table, so every instance prints and accepts the same one. Whoever reaches a fresh
+/// Rapport first can only claim it with this token from the server's log.
+pub async fn setup_token<C: ConnectionTrait>(
+    db: &C,
+    config: &crate::server::config::Config,
+) -> AppResult<Option<String>> {
+    use crate::server::entities::setting;
+    if !needs_setup(db).await? {
+        return Ok(None);
+    }
+    if let Some(token) = config.setup_token.as_ref().filter(|t| !t.is_empty()) {
+        return Ok(Some(token.clone()));
+    }
+    if let Some(row) = setting::Entity::find_by_id(SETUP_TOKEN_KEY).one(db).await? {
+        return Ok(Some(row.value));
+    }
+    let (token, _) = super::new_token();
+    let made = setting::ActiveModel {
+        key: Set(SETUP_TOKEN_KEY.to_string()),
+        value: Set(token.clone()),
+    }
+    .insert(db)
+    .await;
+    match made {
+        Ok(_) => Ok(Some(token)),
+        // Another instance made one at the same moment: use theirs.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(
+            setting::Entity::find_by_id(SETUP_TOKEN_KEY)
+                .one(db)
+                .await?
+                .map(|row| row.value),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Compares two secrets in time that depends only on their lengths.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// First-run setup: creates the first admin, only while no user exists and only for someone
+/// who has the setup token. Two simultaneous set-ups cannot both win: the count and the insert
+/// run in one transaction, and on SQLite the transaction takes the write lock at once.
 pub async fn create_first_admin<C: TransactionTrait>(
     db: &C,
+    config: &crate::server::config::Config,
+    setup_token_given: &str,
     name: &str,
     email: &str,
     password: &str,
     timezone: &str,
 ) -> AppResult<app_user::Model> {
+    use crate::server::entities::setting;
     let txn = super::begin_write(db).await?;
-    if !needs_setup(&txn).await? {
+    let Some(expected) = setup_token(&txn, config).await? else {
         return Err(AppError::Conflict(
             "Rapport is already set up: sign in instead.".into(),
+        ));
+    };
+    if !same_secret(setup_token_given.trim(), &expected) {
+        return Err(AppError::field(
+            "setup_token",
+            "Enter the setup token that the server printed to its log when it started.",
         ));
     }
     let user = create(
@@ -206,6 +263,7 @@ pub async fn create_first_admin<C: TransactionTrait>(
         Some(&user.email),
     )
     .await?;
+    setting::Entity::delete_by_id(SETUP_TOKEN_KEY).exec(&txn).await?;
     txn.commit().await?;
     Ok(user)
 }

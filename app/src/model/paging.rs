@@ -1,0 +1,44 @@
+//! Page numbers from URLs and API calls, bounded before they reach the database: a page far
+//! past the end would otherwise overflow the offset (and sea-query's binding) on its way there.
+
+use crate::error::AppError;
+
+/// The highest page any list serves (with 200 rows a page: 20 million rows).
+pub const MAX_PAGE: u64 = 100_000;
+
+/// `page` (1-based; 0, what a query without a page holds, is page 1) if it is at most
+/// `MAX_PAGE`, else a validation error on `page` whose message (what a page's error alert
+/// shows) says so.
+pub fn check_page(page: u64) -> Result<u64, AppError> {
+    if page <= MAX_PAGE {
+        return Ok(page.max(1));
+    }
+    let message = format!("There is no page {page}: use a page number from 1 to {MAX_PAGE}.");
+    Err(AppError::Validation {
+        message: message.clone(),
+        fields: [("page".to_string(), message)].into(),
+        values: Default::default(),
+    })
+}
+
+/// The row offset of 1-based `page` (already checked) with `per_page` rows.
+pub fn offset(page: u64, per_page: u64) -> u64 {
+    page.saturating_sub(1).saturating_mul(per_page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_past_the_bound_are_refused_with_a_message_on_page() {
+        assert_eq!(check_page(0), Ok(1), "no page given");
+        assert_eq!(check_page(1), Ok(1));
+        assert_eq!(check_page(MAX_PAGE), Ok(MAX_PAGE));
+        for bad in [MAX_PAGE + 1, 400_000_000_000_000_000, u64::MAX] {
+            let err = check_page(bad).unwrap_err();
+            assert!(err.field_error("page").is_some(), "{bad}");
+        }
+        assert_eq!(offset(3, 25), 50);
+    }
+}
