@@ -8,9 +8,14 @@ export LEPTOS_OUTPUT_NAME=rapport LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_D
 export LEPTOS_ENV=PROD
 export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 export DATABASE_URL=${DATABASE_URL:-sqlite://rapport.db?mode=rwc}
-"$TARGET_DIR/release/server" seed-demo
 echo
+if [ "${RAPPORT_SEED_DEMO:-true}" != false ]; then
+  "$TARGET_DIR/release/server" seed-demo
+  echo
+  echo "Demo sign-ins (password demo-password-2026): admin@rapport.test, manager@rapport.test, member@rapport.test"
+else
+  echo "No demo data: if the database has no admin yet, the server prints a setup token below."
+fi
 echo "Rapport is starting at http://$LEPTOS_SITE_ADDR"
-echo "Demo sign-ins (password demo-password-2026): admin@rapport.test, manager@rapport.test, member@rapport.test"
 echo
 exec "$TARGET_DIR/release/server" serve
