@@ -20,6 +20,7 @@ test.describe.serial('admin invites a user', () => {
 
     await openHydrated(page, '/admin/mailbox');
     await expect(page.getByText('Mail is not being delivered')).toBeVisible();
+    await expect(page.getByText('This page is a development aid: it shows live sign-in links')).toBeVisible();
     const mail = page.getByRole('article', { name: `Email to ${MEMBER.email}` });
     await mail.getByText('Show message').click();
     const body = await mail.locator('.mail-body').innerText();

@@ -32,7 +32,7 @@ pub const ANONYMOUS_ENDPOINTS: &[&str] = &[
 ];
 
 /// Where to go after signing in: a path on this site, else `/`. Browsers drop tabs and line
-/// breaks from URLs and read `\\` as `/`, so `/\t/evil.example` would become `//evil.example`, another
+/// breaks from URLs and read a backslash as `/`, so `/\t/evil.example` would become `//evil.example`, another
 /// site: any control character or backslash is refused, and so is a path that starts with a
 /// second slash or holds a scheme. Bytes outside printable ASCII are percent-encoded, so the
 /// result is always a valid `Location` header.
