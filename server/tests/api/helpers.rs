@@ -75,10 +75,12 @@ impl TestApp {
         })
     }
 
-    /// A client with its own cookie jar that does not follow redirects.
+    /// A client with its own cookie jar that does not follow redirects. A request that gets no
+    /// answer within two minutes fails its test instead of holding the whole suite.
     pub fn new_client() -> reqwest::Client {
         reqwest::Client::builder()
             .cookie_store(true)
+            .timeout(std::time::Duration::from_secs(120))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
