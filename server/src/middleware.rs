@@ -260,13 +260,7 @@ pub async fn limit_call_bodies(State(state): State<AppState>, req: Request, next
     if !path.starts_with("/api/") || matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    let too_large = |path: &str| {
-        if path.starts_with("/api/v1/") {
-            crate::rest::ApiError(app::error::AppError::PayloadTooLarge).into_response()
-        } else {
-            server_fn_error(path, &app::error::AppError::PayloadTooLarge)
-        }
-    };
+    let too_large = |path: &str| call_error(path, app::error::AppError::PayloadTooLarge);
     let limit = state.config.max_body_bytes;
     let declared = req
         .headers()
@@ -286,14 +280,18 @@ pub async fn limit_call_bodies(State(state): State<AppState>, req: Request, next
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("application/json"));
     if let Some(err) = nul_characters(&bytes, is_json) {
-        let path = parts.uri.path();
-        return if path.starts_with("/api/v1/") {
-            crate::rest::ApiError(err).into_response()
-        } else {
-            server_fn_error(path, &err)
-        };
+        return call_error(parts.uri.path(), err);
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+/// `err` in the shape of the call at `path`: the REST API's JSON error, or a server function's.
+fn call_error(path: &str, err: app::error::AppError) -> Response {
+    if path.starts_with("/api/v1/") {
+        crate::rest::ApiError(err).into_response()
+    } else {
+        server_fn_error(path, &err)
+    }
 }
 
 /// The message for text holding NUL: PostgreSQL cannot store it in text, and no one types it.
@@ -313,8 +311,10 @@ fn nul_characters(body: &[u8], is_json: bool) -> Option<app::error::AppError> {
     }
     let mut found = body.contains(&0);
     let mut fields = std::collections::BTreeMap::new();
+    // (Only a body holding the escape is parsed: the handler parses every JSON body anyway.)
     if is_json {
-        found |= serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| holds_nul(&v));
+        found |= body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
+            && serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| holds_nul(&v));
     } else if body.windows(3).any(|w| w == b"%00") {
         for (k, v) in serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default() {
             if k.contains('\0') || v.contains('\0') {

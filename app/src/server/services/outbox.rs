@@ -131,11 +131,12 @@ pub async fn dispatch_due<C: ConnectionTrait>(
             html: message.body_html.clone(),
         };
         let attempts = message.attempts + 1;
-        let secret = message.secret.clone();
-        let struck = (
-            without_secret(&message.body_text, secret.as_deref()),
-            without_secret(&message.body_html, secret.as_deref()),
-        );
+        let struck = message.secret.as_deref().map(|secret| {
+            (
+                without_secret(&message.body_text, Some(secret)),
+                without_secret(&message.body_html, Some(secret)),
+            )
+        });
         let mut row: outbox_message::ActiveModel = message.into();
         let mut done = false;
         row.attempts = Set(attempts);
@@ -169,9 +170,9 @@ pub async fn dispatch_due<C: ConnectionTrait>(
         }
         // Delivered (or given up): the live link has left the building or never will, so the
         // delivery log keeps no usable token.
-        if done && secret.is_some() {
-            row.body_text = Set(struck.0);
-            row.body_html = Set(struck.1);
+        if let (true, Some((text, html))) = (done, struck) {
+            row.body_text = Set(text);
+            row.body_html = Set(html);
             row.secret = Set(None);
         }
         row.update(db).await?;
