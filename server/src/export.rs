@@ -3,7 +3,7 @@
 
 use app::model::crm::CustomerQuery;
 use app::server::auth::CurrentUser;
-use app::server::services::{access::Actor, export};
+use app::server::services::{platform::access::Actor, crm::export};
 use app::server::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -6,7 +6,7 @@
 
 use app::server::auth::CurrentUser;
 use app::server::config::Config;
-use app::server::services::{access::Actor, imports};
+use app::server::services::{platform::access::Actor, crm::imports};
 use app::server::state::AppState;
 use axum::Extension;
 use axum::extract::{Multipart, State};

@@ -41,7 +41,7 @@ pub fn spawn_outbox_dispatcher(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             let result =
-                app::server::services::outbox::dispatch_due(&state.db, &state.mailer, 50).await;
+                app::server::services::platform::outbox::dispatch_due(&state.db, &state.mailer, 50).await;
             if let Err(e) = result {
                 tracing::warn!(error = %e, "outbox dispatch failed; will retry");
             }
@@ -57,7 +57,7 @@ pub fn spawn_quality_refresher(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             loop {
-                match app::server::services::customers::refresh_expired_quality(&state.db, 500).await {
+                match app::server::services::crm::customers::refresh_expired_quality(&state.db, 500).await {
                     Ok(n) if n == 500 => continue,
                     Ok(_) => break,
                     Err(e) => {
@@ -78,7 +78,7 @@ pub fn spawn_import_worker(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             tick.tick().await;
             loop {
-                match app::server::services::imports::work(&state.db).await {
+                match app::server::services::crm::imports::work(&state.db).await {
                     Ok(true) => continue,
                     Ok(false) => break,
                     Err(e) => {

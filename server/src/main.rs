@@ -1,7 +1,7 @@
 //! The `server` binary: `serve` (default), `migrate`, `create-admin`, `seed-demo`, `seed-bench`.
 
 use app::server::config::Config;
-use app::server::services::{demo, users};
+use app::server::services::{seed::demo, platform::users};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -175,7 +175,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             if !demo::seed(&state.db).await.map_err(describe)? {
                 return Err("seed-bench needs an empty database".into());
             }
-            app::server::services::bench_data::seed(&state.db, customers, interactions)
+            app::server::services::seed::bench::seed(&state.db, customers, interactions)
                 .await
                 .map_err(describe)?;
             println!("benchmark data added: {customers} customers, about {interactions} interactions");

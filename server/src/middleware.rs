@@ -2,7 +2,7 @@
 //! from other sites, and resolution of the session cookie into a `CurrentUser`.
 
 use app::server::auth::{ClientAddr, CurrentUser};
-use app::server::services::{sessions, users};
+use app::server::services::platform::{sessions, users};
 use app::server::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
@@ -156,7 +156,7 @@ pub async fn resolve_session(
         .map(|t| t.trim().to_string());
     if let Some(token) = bearer {
         let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, "Database unavailable.").into_response();
-        return match app::server::services::tokens::authenticate(&state.db, &token).await {
+        return match app::server::services::platform::tokens::authenticate(&state.db, &token).await {
             Ok(Some((found, user))) => match users::view(&state.db, &user).await {
                 Ok(view) => {
                     req.extensions_mut().insert(CurrentUser {

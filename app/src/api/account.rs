@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "update_profile")]
 pub async fn update_profile(name: String, timezone: String) -> Result<(), AppError> {
-    use crate::server::{auth, services::accounts};
+    use crate::server::{auth, services::platform::accounts};
     let me = auth::require_user()?;
     let state = auth::state()?;
     accounts::update_profile(&state.db, me.user.id, &name, &timezone)
@@ -20,7 +20,7 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{auth, services::accounts};
+    use crate::server::{auth, services::platform::accounts};
     let me = auth::require_user()?;
     let state = auth::state()?;
     accounts::change_password(
@@ -35,7 +35,7 @@ pub async fn change_password(
 
 #[server(prefix = "/api", endpoint = "forgot_password")]
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
-    use crate::server::{auth, services::accounts};
+    use crate::server::{auth, services::platform::accounts};
     let state = auth::state()?;
     accounts::request_password_reset(&state.db, &state.config, &email, &auth::client_addr())
         .await
@@ -45,7 +45,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 /// Greets the owner of a live link by name, or explains why the link is dead.
 #[server(prefix = "/api", endpoint = "check_link")]
 pub async fn check_link(token: String, purpose: String) -> Result<String, AppError> {
-    use crate::server::{auth, services::accounts};
+    use crate::server::{auth, services::platform::accounts};
     let state = auth::state()?;
     let purpose = if purpose == accounts::INVITE {
         accounts::INVITE
@@ -62,7 +62,7 @@ pub async fn set_password_from_link(
     purpose: String,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{auth, services::accounts};
+    use crate::server::{auth, services::platform::accounts};
     let state = auth::state()?;
     let purpose = if purpose == accounts::INVITE {
         accounts::INVITE

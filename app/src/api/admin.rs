@@ -27,8 +27,7 @@ pub async fn list_users() -> Result<UsersAdmin, AppError> {
     use crate::model::user::Role;
     use crate::server::{
         auth,
-        services::{teams, users},
-    };
+        services::platform::{teams, users},};
     auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     let all_teams = teams::all(&state.db).await?;
@@ -64,7 +63,7 @@ pub async fn invite_user(
     team_id: String,
 ) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::accounts};
+    use crate::server::{auth, services::platform::accounts};
     let me = auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     let keep = |e: AppError| {
@@ -96,7 +95,7 @@ pub async fn invite_user(
 #[server(prefix = "/api", endpoint = "admin/update_user")]
 pub async fn update_user(user_id: i32, role: String, team_id: String) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::accounts};
+    use crate::server::{auth, services::platform::accounts};
     let me = auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     accounts::update_role_and_team(
@@ -113,7 +112,7 @@ pub async fn update_user(user_id: i32, role: String, team_id: String) -> Result<
 #[server(prefix = "/api", endpoint = "admin/set_user_active")]
 pub async fn set_user_active(user_id: i32, active: bool) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::accounts};
+    use crate::server::{auth, services::platform::accounts};
     let me = auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     accounts::set_active(&state.db, me.user.id, user_id, active).await?;
@@ -123,7 +122,7 @@ pub async fn set_user_active(user_id: i32, active: bool) -> Result<(), AppError>
 #[server(prefix = "/api", endpoint = "admin/resend_invitation")]
 pub async fn resend_invitation(user_id: i32) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::accounts};
+    use crate::server::{auth, services::platform::accounts};
     let me = auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     accounts::resend_invitation(
@@ -139,7 +138,7 @@ pub async fn resend_invitation(user_id: i32) -> Result<(), AppError> {
 pub async fn list_outbox() -> Result<Mailbox, AppError> {
     use crate::model::admin::OutboxView;
     use crate::model::user::Role;
-    use crate::server::{auth, services::outbox};
+    use crate::server::{auth, services::platform::outbox};
     auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     let messages = outbox::recent(&state.db, 200).await?;
@@ -167,7 +166,7 @@ pub async fn list_outbox() -> Result<Mailbox, AppError> {
 #[server(prefix = "/api", endpoint = "admin/list_teams")]
 pub async fn list_teams() -> Result<crate::model::admin::TeamsAdmin, AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::teams};
+    use crate::server::{auth, services::platform::teams};
     auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     teams::overview(&state.db).await
@@ -176,7 +175,7 @@ pub async fn list_teams() -> Result<crate::model::admin::TeamsAdmin, AppError> {
 #[server(prefix = "/api", endpoint = "admin/create_team")]
 pub async fn create_team(name: String) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::teams};
+    use crate::server::{auth, services::platform::teams};
     let me = auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     teams::create(&state.db, me.user.id, &name)
@@ -188,7 +187,7 @@ pub async fn create_team(name: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/rename_team")]
 pub async fn rename_team(team_id: i32, name: String) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::teams};
+    use crate::server::{auth, services::platform::teams};
     let me = auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     teams::rename(&state.db, me.user.id, team_id, &name).await?;
@@ -198,7 +197,7 @@ pub async fn rename_team(team_id: i32, name: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/add_team_manager")]
 pub async fn add_team_manager(team_id: i32, user_id: String) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::teams};
+    use crate::server::{auth, services::platform::teams};
     let me = auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     let user_id = user_id
@@ -210,7 +209,7 @@ pub async fn add_team_manager(team_id: i32, user_id: String) -> Result<(), AppEr
 #[server(prefix = "/api", endpoint = "admin/remove_team_manager")]
 pub async fn remove_team_manager(team_id: i32, user_id: i32) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::teams};
+    use crate::server::{auth, services::platform::teams};
     let me = auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     teams::remove_manager(&state.db, me.user.id, team_id, user_id).await
@@ -219,7 +218,7 @@ pub async fn remove_team_manager(team_id: i32, user_id: i32) -> Result<(), AppEr
 #[server(prefix = "/api", endpoint = "admin/list_audit")]
 pub async fn list_audit(page: u64) -> Result<crate::model::admin::AuditPage, AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::audit};
+    use crate::server::{auth, services::platform::audit};
     auth::require_role(Role::Admin)?;
     let state = auth::state()?;
     audit::page(&state.db, page.min(100_000), 50).await
@@ -228,7 +227,7 @@ pub async fn list_audit(page: u64) -> Result<crate::model::admin::AuditPage, App
 #[server(prefix = "/api", endpoint = "admin/list_stages")]
 pub async fn list_stages() -> Result<Vec<crate::model::admin::StageView>, AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::stages};
+    use crate::server::{auth, services::crm::stages};
     auth::require_role(Role::Admin)?;
     stages::overview(&auth::state()?.db).await
 }
@@ -236,7 +235,7 @@ pub async fn list_stages() -> Result<Vec<crate::model::admin::StageView>, AppErr
 #[server(prefix = "/api", endpoint = "admin/create_stage")]
 pub async fn create_stage(label: String) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::stages};
+    use crate::server::{auth, services::crm::stages};
     let me = auth::require_role(Role::Admin)?;
     stages::create(&auth::state()?.db, me.user.id, &label)
         .await
@@ -247,7 +246,7 @@ pub async fn create_stage(label: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/rename_stage")]
 pub async fn rename_stage(id: i32, label: String) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::stages};
+    use crate::server::{auth, services::crm::stages};
     let me = auth::require_role(Role::Admin)?;
     stages::rename(&auth::state()?.db, me.user.id, id, &label)
         .await
@@ -258,7 +257,7 @@ pub async fn rename_stage(id: i32, label: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/move_stage")]
 pub async fn move_stage(id: i32, direction: String) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::stages};
+    use crate::server::{auth, services::crm::stages};
     let me = auth::require_role(Role::Admin)?;
     stages::shift(&auth::state()?.db, me.user.id, id, direction == "up").await
 }
@@ -266,7 +265,7 @@ pub async fn move_stage(id: i32, direction: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/remove_stage")]
 pub async fn remove_stage(id: i32) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::stages};
+    use crate::server::{auth, services::crm::stages};
     let me = auth::require_role(Role::Admin)?;
     stages::remove(&auth::state()?.db, me.user.id, id)
         .await
@@ -276,7 +275,7 @@ pub async fn remove_stage(id: i32) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/list_fields")]
 pub async fn list_fields() -> Result<Vec<crate::model::crm::CustomFieldView>, AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::fields};
+    use crate::server::{auth, services::crm::fields};
     auth::require_role(Role::Admin)?;
     fields::overview(&auth::state()?.db).await
 }
@@ -325,7 +324,7 @@ pub async fn create_field(
     #[server(default)] freshness_days: String,
 ) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::fields};
+    use crate::server::{auth, services::crm::fields};
     let me = auth::require_role(Role::Admin)?;
     let form = field_form(key, label, field_type, options, required, min_value, max_value, pattern, owner_role, freshness_days);
     fields::create(&auth::state()?.db, me.user.id, &form)
@@ -349,7 +348,7 @@ pub async fn update_field(
     #[server(default)] freshness_days: String,
 ) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::fields};
+    use crate::server::{auth, services::crm::fields};
     let me = auth::require_role(Role::Admin)?;
     let form = field_form(String::new(), label, String::new(), options, required, min_value, max_value, pattern, owner_role, freshness_days);
     fields::update(&auth::state()?.db, me.user.id, id, &form)
@@ -362,7 +361,7 @@ pub async fn update_field(
 #[server(prefix = "/api", endpoint = "admin/set_field_active")]
 pub async fn set_field_active(id: i32, active: bool) -> Result<(), AppError> {
     use crate::model::user::Role;
-    use crate::server::{auth, services::fields};
+    use crate::server::{auth, services::crm::fields};
     let me = auth::require_role(Role::Admin)?;
     fields::set_active(&auth::state()?.db, me.user.id, id, active).await
 }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// an empty viewer, never an error.
 #[server(prefix = "/api", endpoint = "get_viewer")]
 pub async fn get_viewer() -> Result<Viewer, AppError> {
-    use crate::server::{auth, services::users};
+    use crate::server::{auth, services::platform::users};
     let state = auth::state()?;
     match auth::current_user() {
         Some(current) => Ok(Viewer {
@@ -36,7 +36,7 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::{auth, services::sessions};
+    use crate::server::{auth, services::platform::sessions};
     let state = auth::state()?;
     let addr = auth::client_addr();
     let (_, token) = sessions::sign_in(&state.db, &state.config, &email, &password, &addr)
@@ -49,7 +49,7 @@ pub async fn sign_in(
 
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::{auth, services::sessions};
+    use crate::server::{auth, services::platform::sessions};
     let state = auth::state()?;
     let current = auth::require_user()?;
     sessions::end(&state.db, &current.session_id).await?;
@@ -67,7 +67,7 @@ pub async fn setup_first_admin(
     timezone: String,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{auth, services::users};
+    use crate::server::{auth, services::platform::users};
     let state = auth::state()?;
     let keep = |e: AppError| {
         e.with_values([

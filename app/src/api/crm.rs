@@ -11,7 +11,7 @@ use super::actor;
 
 #[server(prefix = "/api", endpoint = "crm/list_customers")]
 pub async fn list_customers(#[server(default)] query: CustomerQuery) -> Result<CustomerList, AppError> {
-    use crate::server::services::customers;
+    use crate::server::services::crm::customers;
     let (state, actor) = actor().await?;
     customers::list(&state.db, &actor, &query).await
 }
@@ -19,7 +19,7 @@ pub async fn list_customers(#[server(default)] query: CustomerQuery) -> Result<C
 /// What the new or edit form offers; with `id`, the customer's stored values too.
 #[server(prefix = "/api", endpoint = "crm/load_customer_form")]
 pub async fn load_customer_form(id: Option<i32>) -> Result<CustomerFormOptions, AppError> {
-    use crate::server::services::{access, customers};
+    use crate::server::services::{platform::access, crm::customers};
     let (state, actor) = actor().await?;
     let current = match id {
         Some(id) => {
@@ -33,9 +33,9 @@ pub async fn load_customer_form(id: Option<i32>) -> Result<CustomerFormOptions, 
         owners: customers::owner_choices(&state.db, &actor).await?,
         tags: customers::tags_in_use(&state.db, &actor).await?,
         current,
-        custom_fields: crate::server::services::fields::inputs(
+        custom_fields: crate::server::services::crm::fields::inputs(
             &actor,
-            &crate::server::services::fields::active(&state.db).await?,
+            &crate::server::services::crm::fields::active(&state.db).await?,
         ),
         me: actor.id,
     })
@@ -57,7 +57,7 @@ pub async fn create_customer(
     different: Option<String>,
     custom: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<i32, AppError> {
-    use crate::server::services::customers;
+    use crate::server::services::crm::customers;
     let (state, actor) = actor().await?;
     let form = crate::model::crm::CustomerForm {
         kind,
@@ -92,7 +92,7 @@ pub async fn update_customer(
     different: Option<String>,
     custom: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<i32, AppError> {
-    use crate::server::services::customers;
+    use crate::server::services::crm::customers;
     let (state, actor) = actor().await?;
     let form = crate::model::crm::CustomerForm {
         kind,
@@ -114,7 +114,7 @@ pub async fn update_customer(
 
 #[server(prefix = "/api", endpoint = "crm/get_customer")]
 pub async fn get_customer(id: i32) -> Result<CustomerDetail, AppError> {
-    use crate::server::services::timeline;
+    use crate::server::services::crm::timeline;
     let (state, actor) = actor().await?;
     timeline::detail(&state.db, &actor, id).await
 }
@@ -127,7 +127,7 @@ pub async fn log_interaction(
     summary: String,
     outcome: String,
 ) -> Result<(), AppError> {
-    use crate::server::services::timeline;
+    use crate::server::services::crm::timeline;
     let (state, actor) = actor().await?;
     timeline::log_interaction(
         &state.db,
@@ -159,7 +159,7 @@ pub async fn add_follow_up(
     due: String,
     note: String,
 ) -> Result<(), AppError> {
-    use crate::server::services::follow_ups;
+    use crate::server::services::crm::follow_ups;
     let (state, actor) = actor().await?;
     follow_ups::create(
         &state.db,
@@ -190,7 +190,7 @@ pub async fn complete_follow_up(
     next_note: Option<String>,
     next_assignee_id: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::services::follow_ups;
+    use crate::server::services::crm::follow_ups;
     let (state, actor) = actor().await?;
     let due = next_due.unwrap_or_default();
     let note = next_note.unwrap_or_default();
@@ -224,7 +224,7 @@ pub async fn complete_follow_up(
 
 #[server(prefix = "/api", endpoint = "crm/reschedule_follow_up")]
 pub async fn reschedule_follow_up(id: i32, due: String) -> Result<(), AppError> {
-    use crate::server::services::follow_ups;
+    use crate::server::services::crm::follow_ups;
     let (state, actor) = actor().await?;
     follow_ups::reschedule(&state.db, &actor, id, &due)
         .await
@@ -233,7 +233,7 @@ pub async fn reschedule_follow_up(id: i32, due: String) -> Result<(), AppError> 
 
 #[server(prefix = "/api", endpoint = "crm/cancel_follow_up")]
 pub async fn cancel_follow_up(id: i32) -> Result<(), AppError> {
-    use crate::server::services::follow_ups;
+    use crate::server::services::crm::follow_ups;
     let (state, actor) = actor().await?;
     follow_ups::cancel(&state.db, &actor, id).await
 }
@@ -241,7 +241,7 @@ pub async fn cancel_follow_up(id: i32) -> Result<(), AppError> {
 /// My open follow-ups due today or overdue, oldest first.
 #[server(prefix = "/api", endpoint = "crm/my_day")]
 pub async fn my_day() -> Result<Vec<FollowUpView>, AppError> {
-    use crate::server::services::follow_ups;
+    use crate::server::services::crm::follow_ups;
     let (state, actor) = actor().await?;
     follow_ups::my_day(&state.db, &actor).await
 }
@@ -254,7 +254,7 @@ pub async fn add_contact(
     email: String,
     phone: String,
 ) -> Result<(), AppError> {
-    use crate::server::services::timeline;
+    use crate::server::services::crm::timeline;
     let (state, actor) = actor().await?;
     timeline::add_contact(
         &state.db,
@@ -282,7 +282,7 @@ pub async fn add_contact(
 /// Re-confirms a custom value as still true.
 #[server(prefix = "/api", endpoint = "crm/confirm_value")]
 pub async fn confirm_value(customer_id: i32, field_id: i32) -> Result<(), AppError> {
-    use crate::server::services::fields;
+    use crate::server::services::crm::fields;
     let (state, actor) = actor().await?;
     fields::confirm(&state.db, &actor, customer_id, field_id)
         .await

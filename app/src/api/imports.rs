@@ -10,7 +10,7 @@ use super::actor;
 
 #[server(prefix = "/api", endpoint = "imports/overview")]
 pub async fn load_imports_overview(rejected: Option<i32>) -> Result<ImportsOverview, AppError> {
-    use crate::server::services::imports;
+    use crate::server::services::crm::imports;
     let (state, actor) = actor().await?;
     let max_megabytes = (state.config.import_max_bytes / (1024 * 1024)) as u64;
     imports::overview(&state.db, &actor, max_megabytes, state.config.import_max_rows as u64, rejected).await
@@ -18,7 +18,7 @@ pub async fn load_imports_overview(rejected: Option<i32>) -> Result<ImportsOverv
 
 #[server(prefix = "/api", endpoint = "imports/load")]
 pub async fn load_import(id: i32, show: String, page: u64) -> Result<ImportView, AppError> {
-    use crate::server::services::imports;
+    use crate::server::services::crm::imports;
     let (state, actor) = actor().await?;
     imports::view(&state.db, &actor, id, &show, page.max(1)).await
 }
@@ -32,7 +32,7 @@ pub async fn save_import(
     intent: Option<String>,
     columns: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<(), AppError> {
-    use crate::server::services::imports;
+    use crate::server::services::crm::imports;
     let (state, actor) = actor().await?;
     let start = intent.as_deref() == Some("start");
     imports::save_mapping(&state.db, &actor, id, &mode, &columns.unwrap_or_default(), start).await?;
@@ -42,7 +42,7 @@ pub async fn save_import(
 
 #[server(prefix = "/api", endpoint = "imports/revert")]
 pub async fn revert_import(id: i32) -> Result<(), AppError> {
-    use crate::server::services::imports;
+    use crate::server::services::crm::imports;
     let (state, actor) = actor().await?;
     imports::revert(&state.db, &actor, id).await?;
     leptos_axum::redirect(&format!("/customers/import/{id}"));

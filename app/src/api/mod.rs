@@ -11,8 +11,8 @@ pub mod tokens;
 
 /// The signed-in caller as an `Actor` (with the teams they see), and the app state.
 #[cfg(feature = "ssr")]
-async fn actor() -> Result<(crate::server::state::AppState, crate::server::services::access::Actor), crate::error::AppError> {
-    use crate::server::{auth, services::access::Actor};
+async fn actor() -> Result<(crate::server::state::AppState, crate::server::services::platform::access::Actor), crate::error::AppError> {
+    use crate::server::{auth, services::platform::access::Actor};
     let me = auth::require_user()?;
     let state = auth::state()?;
     let actor = Actor::load(&state.db, &me.user).await?;

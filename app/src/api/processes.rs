@@ -13,7 +13,7 @@ use super::actor;
 use std::collections::BTreeMap;
 
 #[cfg(feature = "ssr")]
-async fn admin() -> Result<(crate::server::state::AppState, crate::server::services::access::Actor), AppError> {
+async fn admin() -> Result<(crate::server::state::AppState, crate::server::services::platform::access::Actor), AppError> {
     crate::server::auth::require_role(crate::model::user::Role::Admin)?;
     actor().await
 }
@@ -47,7 +47,7 @@ pub async fn get_version(id: i32) -> Result<VersionDetail, AppError> {
 
 #[server(prefix = "/api", endpoint = "processes/list_runs")]
 pub async fn list_runs(template_id: i32, #[server(default)] query: RunQuery) -> Result<RunList, AppError> {
-    use crate::server::services::{customers, runs, teams};
+    use crate::server::services::{crm::customers, platform::teams, processes::runs};
     let (state, actor) = actor().await?;
     // Only for a process the caller may see.
     crate::server::services::processes::detail(&state.db, &actor, template_id).await?;
@@ -64,7 +64,7 @@ pub async fn list_runs(template_id: i32, #[server(default)] query: RunQuery) -> 
 
 #[server(prefix = "/api", endpoint = "processes/get_run")]
 pub async fn get_run(id: i32) -> Result<RunView, AppError> {
-    use crate::server::services::runs;
+    use crate::server::services::processes::runs;
     let (state, actor) = actor().await?;
     runs::view(&state.db, &actor, id).await
 }
@@ -72,7 +72,7 @@ pub async fn get_run(id: i32) -> Result<RunView, AppError> {
 /// The runs on a customer and the processes that can be started on it.
 #[server(prefix = "/api", endpoint = "processes/load_customer_runs")]
 pub async fn load_customer_runs(customer_id: i32) -> Result<CustomerRuns, AppError> {
-    use crate::server::services::{processes, runs};
+    use crate::server::services::processes::{self, runs};
     let (state, actor) = actor().await?;
     let list = runs::of_customer(&state.db, &actor, customer_id).await?;
     let running: Vec<i32> = list
@@ -97,7 +97,7 @@ pub async fn load_customer_runs(customer_id: i32) -> Result<CustomerRuns, AppErr
 
 #[server(prefix = "/api", endpoint = "processes/my_steps")]
 pub async fn my_steps() -> Result<Vec<MyStep>, AppError> {
-    use crate::server::services::runs;
+    use crate::server::services::processes::runs;
     let (state, actor) = actor().await?;
     runs::my_steps(&state.db, &actor).await
 }
@@ -105,7 +105,7 @@ pub async fn my_steps() -> Result<Vec<MyStep>, AppError> {
 /// Starts a process on a customer, then opens the run.
 #[server(prefix = "/api", endpoint = "processes/start_run")]
 pub async fn start_run(customer_id: i32, template_id: String) -> Result<i32, AppError> {
-    use crate::server::services::runs;
+    use crate::server::services::processes::runs;
     let (state, actor) = actor().await?;
     let Ok(template_id) = template_id.trim().parse::<i32>() else {
         return Err(AppError::field("template_id", "Choose a process to start."));
@@ -122,7 +122,7 @@ pub async fn complete_step(
     step_id: i32,
     data: Option<BTreeMap<String, String>>,
 ) -> Result<(), AppError> {
-    use crate::server::services::runs::{self, StepAction};
+    use crate::server::services::processes::runs::{self, StepAction};
     let (state, actor) = actor().await?;
     runs::act(&state.db, &actor, run_id, step_id, StepAction::Complete(data.unwrap_or_default()))
         .await
@@ -132,7 +132,7 @@ pub async fn complete_step(
 
 #[server(prefix = "/api", endpoint = "processes/skip_step")]
 pub async fn skip_step(run_id: i32, step_id: i32, reason: String) -> Result<(), AppError> {
-    use crate::server::services::runs::{self, StepAction};
+    use crate::server::services::processes::runs::{self, StepAction};
     let (state, actor) = actor().await?;
     runs::act(&state.db, &actor, run_id, step_id, StepAction::Skip(reason.clone()))
         .await
@@ -148,7 +148,7 @@ pub async fn decide_step(
     decision: String,
     reason: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::services::runs::{self, StepAction};
+    use crate::server::services::processes::runs::{self, StepAction};
     let (state, actor) = actor().await?;
     let reason = reason.unwrap_or_default();
     let action = match decision.as_str() {
@@ -164,7 +164,7 @@ pub async fn decide_step(
 
 #[server(prefix = "/api", endpoint = "processes/cancel_run")]
 pub async fn cancel_run(run_id: i32, reason: String) -> Result<(), AppError> {
-    use crate::server::services::runs;
+    use crate::server::services::processes::runs;
     let (state, actor) = actor().await?;
     // The run page names the box `cancel_reason`: the step forms on it have their own `reason`.
     runs::cancel(&state.db, &actor, run_id, &reason).await.map_err(|e| match e {

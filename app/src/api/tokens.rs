@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<Vec<ApiTokenView>, AppError> {
-    use crate::server::{auth, services::{times, tokens}};
+    use crate::server::{auth, services::platform::{times, tokens}};
     let me = auth::require_user()?;
     tokens::list(&auth::state()?.db, me.user.id, times::zone(&me.user.timezone)).await
 }
@@ -14,7 +14,7 @@ pub async fn list_tokens() -> Result<Vec<ApiTokenView>, AppError> {
 /// Creates a token and returns it: the only time it is shown.
 #[server(prefix = "/api", endpoint = "create_token")]
 pub async fn create_token(name: String) -> Result<String, AppError> {
-    use crate::server::{auth, services::tokens};
+    use crate::server::{auth, services::platform::tokens};
     let me = auth::require_user()?;
     tokens::create(&auth::state()?.db, me.user.id, &name)
         .await
@@ -23,7 +23,7 @@ pub async fn create_token(name: String) -> Result<String, AppError> {
 
 #[server(prefix = "/api", endpoint = "revoke_token")]
 pub async fn revoke_token(id: i32) -> Result<(), AppError> {
-    use crate::server::{auth, services::tokens};
+    use crate::server::{auth, services::platform::tokens};
     let me = auth::require_user()?;
     tokens::revoke(&auth::state()?.db, me.user.id, id).await
 }

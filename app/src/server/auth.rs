@@ -67,7 +67,7 @@ pub fn set_cookie(value: &str) {
 
 /// Signs `user_id` in on this response: a new session, its cookie, and a redirect to `to`.
 pub async fn start_session(state: &AppState, user_id: i32, to: &str) -> AppResult<()> {
-    use crate::server::services::sessions;
+    use crate::server::services::platform::sessions;
     let token = sessions::create(&state.db, user_id).await?;
     set_cookie(&sessions::cookie(&state.config, &token));
     leptos_axum::redirect(to);

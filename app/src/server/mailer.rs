@@ -113,7 +113,7 @@ impl Mailer {
                 let name = format!(
                     "{}-{}.eml",
                     chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
-                    super::services::new_token().1
+                    super::services::platform::new_token().1
                 );
                 tokio::fs::write(dir.join(name), message.formatted())
                     .await

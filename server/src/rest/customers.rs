@@ -5,7 +5,7 @@ use app::error::AppError;
 use app::model::crm::{CustomerForm, CustomerQuery};
 use app::server::auth::CurrentUser;
 use app::server::entities::{custom_value, customer, lifecycle_stage};
-use app::server::services::{access, customers, fields};
+use app::server::services::{platform::access, crm::{customers, fields}};
 use app::server::state::AppState;
 use super::{Path, Query};
 use axum::extract::State;

@@ -12,7 +12,7 @@ pub use openapi::openapi_document;
 
 use app::error::AppError;
 use app::server::auth::CurrentUser;
-use app::server::services::access::Actor;
+use app::server::services::platform::access::Actor;
 use app::server::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -8,7 +8,7 @@ use app::model::process::RunQuery;
 use app::server::auth::CurrentUser;
 use app::server::entities::{process_run, process_step, process_step_run};
 use app::server::services::processes;
-use app::server::services::runs::{self, StepAction};
+use app::server::services::processes::runs::{self, StepAction};
 use app::server::state::AppState;
 use super::{Path, Query};
 use axum::extract::State;
@@ -68,7 +68,7 @@ pub async fn import_template(
 
 async fn template_json(
     state: &AppState,
-    actor: &app::server::services::access::Actor,
+    actor: &app::server::services::platform::access::Actor,
     id: i32,
 ) -> ApiResult<Value> {
     let detail = processes::detail(&state.db, actor, id).await?;
@@ -134,7 +134,7 @@ fn run_json(r: &process_run::Model) -> Value {
 
 async fn full_run(
     state: &AppState,
-    actor: &app::server::services::access::Actor,
+    actor: &app::server::services::platform::access::Actor,
     id: i32,
 ) -> ApiResult<Value> {
     let (run, steps) = runs::detail(&state.db, actor, id).await?;

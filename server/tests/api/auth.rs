@@ -14,7 +14,7 @@ async fn viewer(app: &TestApp, client: &reqwest::Client) -> Viewer {
 async fn first_run_setup_creates_one_admin_and_only_once(app: &TestApp) {
     let client = TestApp::new_client();
     assert!(viewer(app, &client).await.needs_setup);
-    let token = app::server::services::users::setup_token(&app.state.db, &app.state.config)
+    let token = app::server::services::platform::users::setup_token(&app.state.db, &app.state.config)
         .await
         .unwrap()
         .expect("a setup token while no admin exists");
@@ -83,11 +83,11 @@ async fn first_run_setup_creates_one_admin_and_only_once(app: &TestApp) {
 }
 
 async fn first_run_setup_cannot_be_claimed_without_the_setup_token(app: &TestApp) {
-    let token = app::server::services::users::setup_token(&app.state.db, &app.state.config)
+    let token = app::server::services::platform::users::setup_token(&app.state.db, &app.state.config)
         .await
         .unwrap()
         .expect("a setup token while no admin exists");
-    let again = app::server::services::users::setup_token(&app.state.db, &app.state.config)
+    let again = app::server::services::platform::users::setup_token(&app.state.db, &app.state.config)
         .await
         .unwrap();
     assert_eq!(again.as_deref(), Some(token.as_str()), "one token, whoever asks");
@@ -116,7 +116,7 @@ async fn first_run_setup_cannot_be_claimed_without_the_setup_token(app: &TestApp
     // The command line keeps working, and then no token is left to use.
     app.create_user("root@example.org", Role::Admin, "a long enough secret").await;
     assert_eq!(
-        app::server::services::users::setup_token(&app.state.db, &app.state.config).await.unwrap(),
+        app::server::services::platform::users::setup_token(&app.state.db, &app.state.config).await.unwrap(),
         None
     );
 }
@@ -203,7 +203,7 @@ async fn repeated_failures_throttle_that_account_from_that_address_only(app: &Te
         .await;
     assert_eq!(other.status(), 200);
     // The same account from another address is not locked out either.
-    let (_, token) = app::server::services::sessions::sign_in(
+    let (_, token) = app::server::services::platform::sessions::sign_in(
         &app.state.db,
         &app.state.config,
         "kim@example.org",

@@ -27,7 +27,7 @@ async fn world(app: &TestApp) -> World {
     let mia = app
         .create_member_of("mia@example.org", Role::Manager, Some(north), "UTC")
         .await;
-    app::server::services::teams::add_manager(&app.state.db, mia, north, mia)
+    app::server::services::platform::teams::add_manager(&app.state.db, mia, north, mia)
         .await
         .unwrap();
     let nina_id = app
@@ -314,7 +314,7 @@ async fn interactions_and_follow_ups_keep_the_customer_current(app: &TestApp) {
     let row = &list(app, &w.nora, &[]).await.rows[0];
     // The list's short form leaves out the year when it is the current one.
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-02T09:00:00Z").unwrap().to_utc();
-    let times = |tz| app::server::services::times::short(at, app::server::services::times::zone(tz), chrono::Utc::now());
+    let times = |tz| app::server::services::platform::times::short(at, app::server::services::platform::times::zone(tz), chrono::Utc::now());
     assert!(times("UTC").starts_with("Mon 2 Nov") && times("UTC").ends_with(", 09:00"));
     assert_eq!(row.last_interaction, Some(times("UTC")), "shown in Nora's UTC");
 
@@ -563,7 +563,7 @@ async fn custom_fields_are_validated_owned_by_a_role_and_go_stale(app: &TestApp)
     let mut old: custom_value::ActiveModel = stored.into();
     old.confirmed_at = Set(chrono::Utc::now() - chrono::TimeDelta::days(40));
     old.update(&app.state.db).await.unwrap();
-    app::server::services::customers::refresh_quality(&app.state.db, id).await.unwrap();
+    app::server::services::crm::customers::refresh_quality(&app.state.db, id).await.unwrap();
     let d = detail(app, &w.nina, id).await;
     assert_eq!(state(&d, "Revenue band"), ("Medium".into(), "stale".into(), false));
     assert_eq!(d.quality, 66);
@@ -582,7 +582,7 @@ async fn custom_fields_are_validated_owned_by_a_role_and_go_stale(app: &TestApp)
 
     // Retiring the band takes it out of the form and the score (after the refresher runs).
     let _: () = app.ok(&w.admin, "/api/admin/set_field_active", &[("id", &band_text), ("active", "false")]).await;
-    app::server::services::customers::refresh_expired_quality(&app.state.db, 500).await.unwrap();
+    app::server::services::crm::customers::refresh_expired_quality(&app.state.db, 500).await.unwrap();
     let d = detail(app, &w.nina, id).await;
     assert!(d.custom.iter().all(|v| v.label != "Revenue band"));
     assert_eq!(d.quality, 100);

@@ -123,9 +123,9 @@ impl TestApp {
         role: app::model::user::Role,
         password: &str,
     ) -> i32 {
-        app::server::services::users::create(
+        app::server::services::platform::users::create(
             &self.state.db,
-            app::server::services::users::NewUser {
+            app::server::services::platform::users::NewUser {
                 name: "Test Person",
                 email,
                 password: Some(password),
@@ -147,9 +147,9 @@ impl TestApp {
         team: Option<i32>,
         timezone: &str,
     ) -> i32 {
-        app::server::services::users::create(
+        app::server::services::platform::users::create(
             &self.state.db,
-            app::server::services::users::NewUser {
+            app::server::services::platform::users::NewUser {
                 name: email.split('@').next().unwrap_or("someone"),
                 email,
                 password: Some(PASSWORD),

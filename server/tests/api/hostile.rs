@@ -10,8 +10,8 @@ use app::error::AppError;
 use app::model::crm::{CustomFieldForm, CustomerForm};
 use app::model::process::StepForm;
 use app::model::user::Role;
-use app::server::services::access::Actor;
-use app::server::services::{customers, fields, follow_ups, imports, processes, runs, stages, timeline, users};
+use app::server::services::platform::access::Actor;
+use app::server::services::{crm::{customers, fields, follow_ups, imports, stages, timeline}, platform::users, processes, processes::runs};
 use std::collections::BTreeMap;
 
 /// Closing tags of the raw-text elements, elements that navigate or submit, attribute breakers

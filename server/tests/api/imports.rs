@@ -6,7 +6,7 @@ use crate::helpers::{PASSWORD, TestApp};
 use crate::on_both_databases;
 use app::model::imports::{ImportView, ImportsOverview};
 use app::model::user::Role;
-use app::server::services::imports;
+use app::server::services::crm::imports;
 
 /// A multipart body holding `bytes` as the `file` field.
 fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
@@ -93,7 +93,7 @@ async fn an_import_row_matching_a_customer_the_user_may_not_see_does_not_name_it
     let row = &v.preview[0];
     assert_eq!(row.action, "skip");
     let message = row.messages.join(" ");
-    assert_eq!(message, app::server::services::customers::HIDDEN_SAME_EMAIL);
+    assert_eq!(message, app::server::services::crm::customers::HIDDEN_SAME_EMAIL);
     let json = serde_json::to_string(&v).unwrap();
     assert!(!json.contains("Quiet Harbour"), "{json}");
     assert!(!json.contains(&format!("/customers/{hidden}")), "{json}");

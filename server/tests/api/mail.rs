@@ -6,7 +6,7 @@ use crate::on_both_databases;
 use app::model::user::{Role, Viewer};
 use app::server::entities::{one_time_token, outbox_message, session};
 use app::server::mailer::{Mailer, SendError};
-use app::server::services::outbox;
+use app::server::services::platform::outbox;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 fn mailbox(app: &TestApp) -> app::server::mailer::MemoryMailbox {
@@ -64,7 +64,7 @@ async fn outbox_retries_temporary_failures_and_gives_up_on_permanent_ones(app: &
         .unwrap();
     assert_eq!((row.status.as_str(), row.attempts), ("pending", 1));
     assert!(
-        row.next_attempt_at > app::server::services::now(),
+        row.next_attempt_at > app::server::services::platform::now(),
         "the retry waits for its backoff"
     );
     assert_eq!(row.last_error.as_deref(), Some("421 try later"));
@@ -77,7 +77,7 @@ async fn outbox_retries_temporary_failures_and_gives_up_on_permanent_ones(app: &
         0
     );
     let mut due: outbox_message::ActiveModel = row.into();
-    due.next_attempt_at = Set(app::server::services::now());
+    due.next_attempt_at = Set(app::server::services::platform::now());
     due.update(&app.state.db).await.unwrap();
     assert_eq!(
         outbox::dispatch_due(&app.state.db, &app.state.mailer, 10)
@@ -270,7 +270,7 @@ async fn a_reset_link_expires_after_an_hour_and_ends_other_sessions(app: &TestAp
     let lifetime = row.expires_at - row.created_at;
     assert_eq!(lifetime.num_minutes(), 60);
     let mut expired: one_time_token::ActiveModel = row.clone().into();
-    expired.expires_at = Set(app::server::services::now() - chrono::Duration::seconds(1));
+    expired.expires_at = Set(app::server::services::platform::now() - chrono::Duration::seconds(1));
     expired.update(&app.state.db).await.unwrap();
     let late = app
         .call(
@@ -285,7 +285,7 @@ async fn a_reset_link_expires_after_an_hour_and_ends_other_sessions(app: &TestAp
         .await;
     assert_eq!(late.status(), 422);
     let mut live: one_time_token::ActiveModel = row.into();
-    live.expires_at = Set(app::server::services::now() + chrono::Duration::minutes(5));
+    live.expires_at = Set(app::server::services::platform::now() + chrono::Duration::minutes(5));
     live.update(&app.state.db).await.unwrap();
     let ok = app
         .call(
@@ -409,7 +409,7 @@ async fn without_smtp_a_held_message_keeps_its_link_for_the_development_mailbox(
 }
 
 async fn five_reset_requests_in_a_row_send_one_mail_and_more_are_throttled_alike_for_unknown_addresses(app: &TestApp) {
-    use app::server::services::accounts::{RESET_MAX_PER_CLIENT, RESET_MAX_PER_EMAIL};
+    use app::server::services::platform::accounts::{RESET_MAX_PER_CLIENT, RESET_MAX_PER_EMAIL};
     app.create_user("rui@example.org", Role::Member, "copper-willow-8841").await;
     let client = TestApp::new_client();
     for _ in 0..RESET_MAX_PER_EMAIL {
@@ -466,7 +466,7 @@ async fn mail_is_delivered_over_real_smtp() {
     let mut config = (*app.state.config).clone();
     config.smtp_url = Some(smtp);
     let mailer = Mailer::from_config(&config).unwrap();
-    let subject = format!("SMTP check {}", app::server::services::new_token().0);
+    let subject = format!("SMTP check {}", app::server::services::platform::new_token().0);
     outbox::enqueue(
         &app.state.db,
         outbox::NewMessage {

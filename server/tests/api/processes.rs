@@ -9,9 +9,9 @@ use app::model::crm::{CustomFieldForm, CustomerForm};
 use app::model::process::StepForm;
 use app::model::user::Role;
 use app::server::entities::{customer, process_run, process_run_event, process_step_run};
-use app::server::services::access::Actor;
-use app::server::services::runs::{self, StepAction};
-use app::server::services::{customers, fields, processes, users};
+use app::server::services::platform::access::Actor;
+use app::server::services::processes::runs::{self, StepAction};
+use app::server::services::{crm::{customers, fields}, platform::users, processes};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::collections::BTreeMap;
 
@@ -37,7 +37,7 @@ async fn world(app: &TestApp) -> World {
     let south = app.create_team("South").await;
     let ada = app.create_member_of("ada@example.org", Role::Admin, None, "UTC").await;
     let mia = app.create_member_of("mia@example.org", Role::Manager, Some(north), "UTC").await;
-    app::server::services::teams::add_manager(&app.state.db, mia, north, mia).await.unwrap();
+    app::server::services::platform::teams::add_manager(&app.state.db, mia, north, mia).await.unwrap();
     let nina = app.create_member_of("nina@example.org", Role::Member, Some(north), "Europe/Berlin").await;
     let nora = app.create_member_of("nora@example.org", Role::Member, Some(north), "UTC").await;
     let sam = app.create_member_of("sam@example.org", Role::Member, Some(south), "UTC").await;
@@ -562,7 +562,7 @@ async fn the_server_functions_build_run_and_guard_a_process(app: &TestApp) {
 
 async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestApp) {
     let db = &app.state.db;
-    assert!(app::server::services::demo::seed(db).await.unwrap());
+    assert!(app::server::services::seed::demo::seed(db).await.unwrap());
     let templates = processes::list(db, true).await.unwrap();
     assert_eq!(templates.len(), 3);
     assert!(templates.iter().all(|t| t.published == Some(1)));

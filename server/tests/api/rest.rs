@@ -300,7 +300,7 @@ async fn processes_through_the_api_with_permission_cases(app: &TestApp) {
     let south = app.create_team("South").await;
     app.create_member_of("ada@example.org", Role::Admin, None, "UTC").await;
     let mia_id = app.create_member_of("mia@example.org", Role::Manager, Some(north), "UTC").await;
-    app::server::services::teams::add_manager(&app.state.db, mia_id, north, mia_id).await.unwrap();
+    app::server::services::platform::teams::add_manager(&app.state.db, mia_id, north, mia_id).await.unwrap();
     app.create_member_of("nina@example.org", Role::Member, Some(north), "UTC").await;
     app.create_member_of("sam@example.org", Role::Member, Some(south), "UTC").await;
     let admin = Api { app, token: token_for(app, "ada@example.org").await };

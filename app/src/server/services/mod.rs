@@ -1,73 +1,14 @@
-//! Business rules. Each service function takes a connection or transaction and returns
-//! `AppResult`; server functions and HTTP handlers only check access and call these.
+//! Business rules, one folder per area. Each service function takes a connection or
+//! transaction and returns `AppResult`; server functions and HTTP handlers only find the caller
+//! and call these.
+//!
+//! - `platform`: people, access, sign-in, audit, mail and time; imports no area.
+//! - `crm`: customers and what hangs off them (fields, stages, timeline, follow-ups, import
+//!   and export).
+//! - `processes`: guided process templates and their runs.
+//! - `seed`: demo and benchmark data.
 
-pub mod access;
-pub mod accounts;
-pub mod audit;
-pub mod bench_data;
-pub mod customers;
-pub mod follow_ups;
-pub mod imports;
-pub mod demo;
-pub mod demo_processes;
-pub mod export;
-pub mod fields;
-pub mod outbox;
-pub mod passwords;
+pub mod crm;
+pub mod platform;
 pub mod processes;
-pub mod runs;
-pub mod sessions;
-pub mod stages;
-pub mod teams;
-pub mod timeline;
-pub mod tokens;
-pub mod times;
-pub mod users;
-
-/// The message for a one-line name that holds a control character (CR, LF, NUL, tab, …):
-/// names reach email headers, CSV cells and log lines, where such characters break out.
-pub const CONTROL_CHARS_MESSAGE: &str =
-    "Use letters, digits and punctuation only: no line breaks, tabs or other control characters.";
-
-/// Whether `text` holds any control character.
-pub fn has_control_chars(text: &str) -> bool {
-    text.chars().any(char::is_control)
-}
-
-/// Current time, truncated to microseconds so that SQLite and PostgreSQL store and return the
-/// same value.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::{DurationRound, TimeDelta};
-    let now = chrono::Utc::now();
-    now.duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or(now)
-}
-
-/// A random 32-byte token, URL-safe base64, and the SHA-256 hex under which it is stored.
-pub fn new_token() -> (String, String) {
-    use base64::Engine;
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let hash = token_hash(&token);
-    (token, hash)
-}
-
-/// The stored form of a token.
-pub fn token_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Begins a read-then-write transaction. On SQLite it is `BEGIN IMMEDIATE`, so it takes the
-/// write lock at once instead of failing with "database is locked" when it later writes.
-pub async fn begin_write<C: sea_orm::TransactionTrait>(
-    db: &C,
-) -> Result<C::Transaction, sea_orm::DbErr> {
-    db.begin_with_options(sea_orm::TransactionOptions {
-        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
+pub mod seed;

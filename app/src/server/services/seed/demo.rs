@@ -6,7 +6,7 @@
 use crate::error::AppResult;
 use crate::model::user::Role;
 use crate::server::entities::{app_user, custom_field, custom_value, team, team_manager};
-use crate::server::services::{now, users};
+use crate::server::services::platform::{now, users};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
@@ -20,7 +20,7 @@ pub const DEMO_USERS: [(&str, &str, Role); 3] = [
 
 /// Seeds the demo data when no user exists. Returns whether anything was added.
 pub async fn seed(db: &DatabaseConnection) -> AppResult<bool> {
-    let txn = super::begin_write(db).await?;
+    let txn = crate::server::services::platform::begin_write(db).await?;
     if !users::needs_setup(&txn).await? {
         return Ok(false);
     }
@@ -89,7 +89,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<bool> {
         .into_iter()
         .find(|u| u.role == "admin")
     {
-        super::demo_processes::seed(&txn, &admin).await?;
+        crate::server::services::seed::processes::seed(&txn, &admin).await?;
     }
     txn.commit().await?;
     Ok(true)
@@ -160,7 +160,7 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
         } else {
             format!("{} {}", FIRST[rng.next(FIRST.len())], LAST[rng.next(LAST.len())])
         };
-        let key = super::customers::name_key(&name);
+        let key = crate::server::services::crm::customers::name_key(&name);
         let email = (rng.next(10) < 8).then(|| format!("{key}{i}@example.com"));
         let phone = (rng.next(10) < 6).then(|| format!("+49 30 {:07}", 1_000_000 + i * 7919 % 8_999_999));
         let stage = &stages[rng.next(stages.len())];
@@ -251,7 +251,7 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
                 created_by: Set(Some(owner.id)),
                 due_at: Set(start + chrono::TimeDelta::hours(hours)),
                 note: Set(["Call back about the quote", "Check the delivery arrived", "Ask for a referral", ""][rng.next(4)].into()),
-                status: Set(super::follow_ups::OPEN.into()),
+                status: Set(crate::server::services::crm::follow_ups::OPEN.into()),
                 completed_at: Set(None),
                 completed_by: Set(None),
                 created_at: Set(created),
@@ -267,7 +267,7 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
                 created_by: Set(Some(owner.id)),
                 due_at: Set(at),
                 note: Set("Follow up on the last conversation".into()),
-                status: Set(super::follow_ups::DONE.into()),
+                status: Set(crate::server::services::crm::follow_ups::DONE.into()),
                 completed_at: Set(Some(at)),
                 completed_by: Set(Some(owner.id)),
                 created_at: Set(at),
@@ -283,8 +283,8 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
         }
         .update(db)
         .await?;
-        super::follow_ups::refresh_next(db, c.id).await?;
-        super::customers::refresh_quality(db, c.id).await?;
+        crate::server::services::crm::follow_ups::refresh_next(db, c.id).await?;
+        crate::server::services::crm::customers::refresh_quality(db, c.id).await?;
     }
     Ok(())
 }

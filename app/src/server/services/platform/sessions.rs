@@ -4,7 +4,7 @@
 use crate::error::{AppError, AppResult};
 use crate::server::config::Config;
 use crate::server::entities::{activity_event, app_user, session, sign_in_failure};
-use crate::server::services::{new_token, now, passwords, token_hash, users};
+use crate::server::services::platform::{new_token, now, passwords, token_hash, users};
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,

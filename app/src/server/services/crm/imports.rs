@@ -16,8 +16,8 @@ use crate::server::entities::{
     app_user, contact, customer, customer_import, customer_import_row, follow_up, interaction,
     lifecycle_stage,
 };
-use crate::server::services::access::Actor;
-use crate::server::services::{begin_write, customers, fields, now, times, users};
+use crate::server::services::platform::access::Actor;
+use crate::server::services::{platform::{begin_write, now, times, users}, crm::{customers, fields}};
 use chrono::Duration;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -357,7 +357,7 @@ pub async fn overview<C: ConnectionTrait>(
     let mut user_ids: Vec<i32> = rows.iter().map(|r| r.1).collect();
     user_ids.sort_unstable();
     user_ids.dedup();
-    let names = super::users::names(db, user_ids).await?;
+    let names = crate::server::services::platform::users::names(db, user_ids).await?;
     let tz = times::zone(&actor.timezone);
     Ok(ImportsOverview {
         max_megabytes,

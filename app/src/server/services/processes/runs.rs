@@ -18,9 +18,9 @@ use crate::server::entities::{
     app_user, custom_field, customer, lifecycle_stage, process_run, process_run_event, process_step,
     process_step_run, process_template, process_version,
 };
-use crate::server::services::access::{Actor, visible_customer};
+use crate::server::services::platform::access::{Actor, visible_customer};
 use crate::server::services::processes::{self, field_keys};
-use crate::server::services::{begin_write, customers, fields, now, times, users};
+use crate::server::services::{platform::{begin_write, now, times, users}, crm::{customers, fields}};
 use chrono::{DateTime, Datelike, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait};

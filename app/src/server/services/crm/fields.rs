@@ -8,8 +8,8 @@ use crate::model::crm::{
 };
 use crate::model::user::Role;
 use crate::server::entities::{app_user, custom_field, custom_value, customer};
-use crate::server::services::access::{Actor, editable_customer};
-use crate::server::services::{audit, begin_write, customers, now, times};
+use crate::server::services::platform::access::{Actor, editable_customer};
+use crate::server::services::{platform::{audit, begin_write, now, times}, crm::customers};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

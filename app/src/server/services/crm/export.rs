@@ -4,8 +4,8 @@
 use crate::error::AppResult;
 use crate::model::crm::{CUSTOMER_KINDS, CustomerQuery, label_of};
 use crate::server::entities::{app_user, lifecycle_stage, team};
-use crate::server::services::access::Actor;
-use crate::server::services::{customers, times};
+use crate::server::services::platform::access::Actor;
+use crate::server::services::{crm::customers, platform::times};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ConnectionTrait, EntityTrait};

@@ -6,7 +6,7 @@ use crate::error::AppResult;
 use crate::server::entities::{
     app_user, customer, customer_tag, follow_up, interaction, lifecycle_stage,
 };
-use crate::server::services::{begin_write, customers::name_key, follow_ups, now};
+use crate::server::services::{platform::{begin_write, now}, crm::{customers::name_key, follow_ups}};
 use chrono::TimeDelta;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,

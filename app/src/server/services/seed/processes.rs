@@ -10,10 +10,10 @@ use crate::server::entities::{
     app_user, customer, lifecycle_stage, process_run, process_run_event, process_step_run,
     team_manager,
 };
-use crate::server::services::access::Actor;
-use crate::server::services::demo::Lcg;
-use crate::server::services::runs::add_offset;
-use crate::server::services::{now, processes, users};
+use crate::server::services::platform::access::Actor;
+use crate::server::services::seed::demo::Lcg;
+use crate::server::services::processes::runs::add_offset;
+use crate::server::services::{platform::{now, users}, processes};
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};

@@ -3,7 +3,7 @@
 use crate::error::{AppError, AppResult};
 use crate::model::user::Role;
 use crate::server::entities::{app_user, team, team_manager};
-use crate::server::services::{audit, begin_write, now, users};
+use crate::server::services::platform::{audit, begin_write, now, users};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     SqlErr, TransactionSession, TransactionTrait,
@@ -17,8 +17,8 @@ fn check_team_name(name: &str) -> AppResult<String> {
     if name.chars().count() > 80 {
         return Err(AppError::field("name", "Use at most 80 characters."));
     }
-    if super::has_control_chars(name) {
-        return Err(AppError::field("name", super::CONTROL_CHARS_MESSAGE));
+    if crate::server::services::platform::has_control_chars(name) {
+        return Err(AppError::field("name", crate::server::services::platform::CONTROL_CHARS_MESSAGE));
     }
     Ok(name.to_string())
 }

@@ -2,6 +2,8 @@
 //! ordered steps with their kind, assignee rule and due offset, auto-start triggers, and the JSON
 //! form used to review and provision templates.
 
+pub mod runs;
+
 use crate::error::{AppError, AppResult};
 use crate::model::crm::Choice;
 use crate::model::process::{
@@ -13,8 +15,8 @@ use crate::server::entities::{
     app_user, custom_field, lifecycle_stage, process_run, process_step, process_template,
     process_version,
 };
-use crate::server::services::access::Actor;
-use crate::server::services::{audit, begin_write, fields, now, times};
+use crate::server::services::platform::access::Actor;
+use crate::server::services::{platform::{audit, begin_write, now, times}, crm::fields};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionSession, TransactionTrait,
@@ -80,8 +82,8 @@ pub async fn check_step<C: ConnectionTrait>(db: &C, form: &StepForm) -> AppResul
         errors.insert("title".into(), "Give the step a short title.".into());
     } else if title.chars().count() > 200 {
         errors.insert("title".into(), "Keep the title under 200 characters.".into());
-    } else if super::has_control_chars(title) {
-        errors.insert("title".into(), super::CONTROL_CHARS_MESSAGE.into());
+    } else if crate::server::services::platform::has_control_chars(title) {
+        errors.insert("title".into(), crate::server::services::platform::CONTROL_CHARS_MESSAGE.into());
     }
     if form.guidance.chars().count() > 5000 {
         errors.insert("guidance".into(), "Keep the guidance under 5,000 characters.".into());
@@ -219,8 +221,8 @@ fn check_name_goal(name: &str, goal: &str) -> AppResult<(String, String)> {
         errors.insert("name".into(), "Give the process a name.".into());
     } else if name.chars().count() > 200 {
         errors.insert("name".into(), "Keep the name under 200 characters.".into());
-    } else if super::has_control_chars(name) {
-        errors.insert("name".into(), super::CONTROL_CHARS_MESSAGE.into());
+    } else if crate::server::services::platform::has_control_chars(name) {
+        errors.insert("name".into(), crate::server::services::platform::CONTROL_CHARS_MESSAGE.into());
     }
     let goal = goal.trim();
     if goal.is_empty() {
@@ -1029,7 +1031,7 @@ async fn step_defs<C: ConnectionTrait>(
     steps: &[process_step::Model],
     choices: &[Choice],
 ) -> AppResult<Vec<StepDef>> {
-    let users = super::users::names(db, steps.iter().filter_map(|s| s.assignee_user_id).collect()).await?;
+    let users = crate::server::services::platform::users::names(db, steps.iter().filter_map(|s| s.assignee_user_id).collect()).await?;
     Ok(steps
         .iter()
         .map(|s| {
@@ -1213,7 +1215,7 @@ pub async fn import<C: TransactionTrait + ConnectionTrait>(
         let (rule, role, user) = match s.assignee.split_once(':') {
             Some(("role", role)) => ("role", role.to_string(), String::new()),
             Some(("user", email)) => {
-                let id = super::users::find_by_email(db, email)
+                let id = crate::server::services::platform::users::find_by_email(db, email)
                     .await?
                     .map(|u| u.id.to_string())
                     .unwrap_or_default();

@@ -4,8 +4,8 @@
 use crate::error::{AppError, AppResult};
 use crate::model::crm::FollowUpView;
 use crate::server::entities::{app_user, customer, follow_up};
-use crate::server::services::access::{Actor, visible_customer};
-use crate::server::services::{audit, begin_write, now, times};
+use crate::server::services::platform::access::{Actor, visible_customer};
+use crate::server::services::platform::{audit, begin_write, now, times};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -342,7 +342,7 @@ pub async fn views<C: ConnectionTrait>(
     actor: &Actor,
     rows: Vec<follow_up::Model>,
 ) -> AppResult<Vec<FollowUpView>> {
-    let users = super::users::names(db, rows.iter().map(|f| f.assignee_id).collect()).await?;
+    let users = crate::server::services::platform::users::names(db, rows.iter().map(|f| f.assignee_id).collect()).await?;
     let customer_ids: Vec<i32> = rows.iter().map(|f| f.customer_id).collect();
     let customers: HashMap<i32, customer::Model> = customer::Entity::find()
         .filter(customer::Column::Id.is_in(customer_ids))

@@ -7,9 +7,7 @@ use crate::model::user::Role;
 use crate::server::config::Config;
 use crate::server::entities::{app_user, one_time_token, team};
 use crate::server::mailer::escape_html;
-use crate::server::services::{
-    audit, begin_write, new_token, now, outbox, passwords, sessions, token_hash, users,
-};
+use crate::server::services::platform::{audit, begin_write, new_token, now, outbox, passwords, sessions, token_hash, users};
 use chrono::Duration as TimeDelta;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,

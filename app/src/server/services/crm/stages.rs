@@ -4,7 +4,7 @@
 use crate::error::{AppError, AppResult};
 use crate::model::admin::StageView;
 use crate::server::entities::{customer, lifecycle_stage};
-use crate::server::services::{audit, begin_write, customers::name_key};
+use crate::server::services::{platform::{audit, begin_write}, crm::customers::name_key};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionSession, TransactionTrait,
@@ -45,8 +45,8 @@ async fn check_label<C: ConnectionTrait>(db: &C, label: &str, except: Option<i32
     if label.chars().count() > 40 {
         return Err(AppError::field("label", "Use at most 40 characters."));
     }
-    if super::has_control_chars(label) {
-        return Err(AppError::field("label", super::CONTROL_CHARS_MESSAGE));
+    if crate::server::services::platform::has_control_chars(label) {
+        return Err(AppError::field("label", crate::server::services::platform::CONTROL_CHARS_MESSAGE));
     }
     let clash = ordered(db)
         .await?

@@ -5,7 +5,7 @@
 use crate::error::{AppError, AppResult};
 use crate::server::entities::outbox_message::{self, Column};
 use crate::server::mailer::{Email, Mailer, SendError};
-use crate::server::services::now;
+use crate::server::services::platform::now;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{

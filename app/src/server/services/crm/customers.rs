@@ -9,8 +9,8 @@ use crate::model::user::Role;
 use crate::server::entities::{
     app_user, custom_field, custom_value, customer, customer_tag, lifecycle_stage, team,
 };
-use crate::server::services::access::{Actor, editable_customer};
-use crate::server::services::{audit, begin_write, now, times};
+use crate::server::services::platform::access::{Actor, editable_customer};
+use crate::server::services::platform::{audit, begin_write, now, times};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, NullOrdering, Order, Query};
 use sea_orm::{
@@ -86,12 +86,12 @@ pub async fn check<C: ConnectionTrait>(
         fields.insert("name".into(), "Enter the customer's name.".into());
     } else if name.chars().count() > 200 {
         fields.insert("name".into(), "Use at most 200 characters.".into());
-    } else if super::has_control_chars(name) {
-        fields.insert("name".into(), super::CONTROL_CHARS_MESSAGE.into());
+    } else if crate::server::services::platform::has_control_chars(name) {
+        fields.insert("name".into(), crate::server::services::platform::CONTROL_CHARS_MESSAGE.into());
     }
     let email = form.email.trim();
     if !email.is_empty()
-        && let Some((_, message)) = super::users::check_email("email", email)
+        && let Some((_, message)) = crate::server::services::platform::users::check_email("email", email)
     {
         fields.insert("email".into(), message);
     }
@@ -106,8 +106,8 @@ pub async fn check<C: ConnectionTrait>(
         fields.insert("tags".into(), format!("Use at most {MAX_TAGS} tags."));
     } else if tags.iter().any(|t| t.chars().count() > 40) {
         fields.insert("tags".into(), "Keep each tag under 40 characters.".into());
-    } else if tags.iter().any(|t| super::has_control_chars(t)) {
-        fields.insert("tags".into(), super::CONTROL_CHARS_MESSAGE.into());
+    } else if tags.iter().any(|t| crate::server::services::platform::has_control_chars(t)) {
+        fields.insert("tags".into(), crate::server::services::platform::CONTROL_CHARS_MESSAGE.into());
     }
     if form.notes.chars().count() > 5000 {
         fields.insert("notes".into(), "Keep notes under 5,000 characters.".into());
@@ -139,8 +139,8 @@ pub async fn check<C: ConnectionTrait>(
             "Choose an owner from the list: yourself or someone in a team you manage.".into(),
         );
     }
-    let defined = super::fields::active(db).await?;
-    let custom = super::fields::check_values(actor, &defined, &form.custom, &mut fields);
+    let defined = crate::server::services::crm::fields::active(db).await?;
+    let custom = crate::server::services::crm::fields::check_values(actor, &defined, &form.custom, &mut fields);
     match (stage, owner) {
         (Some(stage), Some(owner)) if fields.is_empty() => Ok(CheckedCustomer {
             kind: kind.to_string(),
@@ -177,7 +177,7 @@ pub async fn find_duplicates<C: ConnectionTrait>(
     let same_email = match email {
         Some(e) => {
             not_self(customer::Entity::find())
-                .filter(customer::Column::EmailKey.eq(super::users::normalise_email(e)))
+                .filter(customer::Column::EmailKey.eq(crate::server::services::platform::users::normalise_email(e)))
                 .one(db)
                 .await?
         }
@@ -297,7 +297,7 @@ async fn snapshot<C: ConnectionTrait>(
         ("tags".into(), tags.join(", ")),
         ("notes".into(), c.notes.clone()),
     ]);
-    snap.extend(super::fields::snapshot(db, c.id).await?);
+    snap.extend(crate::server::services::crm::fields::snapshot(db, c.id).await?);
     Ok(snap)
 }
 
@@ -336,7 +336,7 @@ pub async fn create<C: sea_orm::TransactionTrait + ConnectionTrait>(
         kind: Set(checked.kind),
         name_key: Set(name_key(&checked.name)),
         name: Set(checked.name),
-        email_key: Set(checked.email.as_deref().map(super::users::normalise_email)),
+        email_key: Set(checked.email.as_deref().map(crate::server::services::platform::users::normalise_email)),
         email: Set(checked.email),
         phone: Set(checked.phone),
         notes: Set(checked.notes),
@@ -356,7 +356,7 @@ pub async fn create<C: sea_orm::TransactionTrait + ConnectionTrait>(
     .await
     .map_err(unique_email)?;
     set_tags(&txn, created.id, &checked.tags).await?;
-    super::fields::save_values(&txn, actor, created.id, &checked.custom).await?;
+    crate::server::services::crm::fields::save_values(&txn, actor, created.id, &checked.custom).await?;
     let created = refresh_quality(&txn, created.id).await?;
     let after = snapshot(&txn, &created, &checked.tags).await?;
     audit::record(
@@ -369,7 +369,7 @@ pub async fn create<C: sea_orm::TransactionTrait + ConnectionTrait>(
         Some(&after),
     )
     .await?;
-    super::runs::on_customer_created(&txn, &created).await?;
+    crate::server::services::processes::runs::on_customer_created(&txn, &created).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -399,7 +399,7 @@ pub async fn update<C: sea_orm::TransactionTrait + ConnectionTrait>(
     changed.kind = Set(checked.kind);
     changed.name_key = Set(name_key(&checked.name));
     changed.name = Set(checked.name);
-    changed.email_key = Set(checked.email.as_deref().map(super::users::normalise_email));
+    changed.email_key = Set(checked.email.as_deref().map(crate::server::services::platform::users::normalise_email));
     changed.email = Set(checked.email);
     changed.phone = Set(checked.phone);
     changed.notes = Set(checked.notes);
@@ -409,7 +409,7 @@ pub async fn update<C: sea_orm::TransactionTrait + ConnectionTrait>(
     changed.updated_at = Set(now());
     changed.update(&txn).await.map_err(unique_email)?;
     set_tags(&txn, id, &checked.tags).await?;
-    super::fields::save_values(&txn, actor, id, &checked.custom).await?;
+    crate::server::services::crm::fields::save_values(&txn, actor, id, &checked.custom).await?;
     let updated = refresh_quality(&txn, id).await?;
     let after = snapshot(&txn, &updated, &checked.tags).await?;
     let (b, a) = diff(&before, &after);
@@ -425,7 +425,7 @@ pub async fn update<C: sea_orm::TransactionTrait + ConnectionTrait>(
         )
         .await?;
     }
-    super::runs::on_stage_changed(&txn, &updated, old_stage).await?;
+    crate::server::services::processes::runs::on_stage_changed(&txn, &updated, old_stage).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -439,7 +439,7 @@ pub async fn check_step_data<C: ConnectionTrait>(
     keys: &[String],
     typed: &BTreeMap<String, String>,
 ) -> AppResult<(BTreeMap<String, String>, Vec<(custom_field::Model, String)>)> {
-    let defined = super::fields::active(db).await?;
+    let defined = crate::server::services::crm::fields::active(db).await?;
     let mut errors = BTreeMap::new();
     let mut core = BTreeMap::new();
     let mut custom = Vec::new();
@@ -451,8 +451,8 @@ pub async fn check_step_data<C: ConnectionTrait>(
             "name" if name_key(raw).is_empty() || raw.chars().count() > 200 => {
                 Some("Enter the customer's name (at most 200 characters).".into())
             }
-            "name" if super::has_control_chars(raw) => Some(super::CONTROL_CHARS_MESSAGE.into()),
-            "email" => match super::users::check_email(&name, raw) {
+            "name" if crate::server::services::platform::has_control_chars(raw) => Some(crate::server::services::platform::CONTROL_CHARS_MESSAGE.into()),
+            "email" => match crate::server::services::platform::users::check_email(&name, raw) {
                 Some((_, message)) => Some(message),
                 None => find_duplicates(db, &c.name, Some(raw), Some(c.id))
                     .await?
@@ -464,7 +464,7 @@ pub async fn check_step_data<C: ConnectionTrait>(
             "name" => None,
             _ => match defined.iter().find(|f| &f.key == key) {
                 None => Some("This field no longer exists; ask an admin to fix the step.".into()),
-                Some(field) => match super::fields::check_value(field, raw) {
+                Some(field) => match crate::server::services::crm::fields::check_value(field, raw) {
                     Ok(v) if v.is_empty() => Some(format!("{} is required to complete the step.", field.label)),
                     Ok(v) => {
                         custom.push((field.clone(), v));
@@ -508,7 +508,7 @@ pub async fn apply_step_data<C: ConnectionTrait>(
         changed.name = Set(name.clone());
     }
     if let Some(email) = core.get("email") {
-        changed.email_key = Set(Some(super::users::normalise_email(email)));
+        changed.email_key = Set(Some(crate::server::services::platform::users::normalise_email(email)));
         changed.email = Set(Some(email.clone()));
     }
     if let Some(phone) = core.get("phone") {
@@ -524,7 +524,7 @@ pub async fn apply_step_data<C: ConnectionTrait>(
             }
             other => other,
         })?;
-    super::fields::save_values(db, actor, c.id, custom).await?;
+    crate::server::services::crm::fields::save_values(db, actor, c.id, custom).await?;
     let updated = refresh_quality(db, c.id).await?;
     let after = snapshot(db, &updated, &tags).await?;
     let (b, a) = diff(&before, &after);
@@ -552,7 +552,7 @@ pub async fn form_of<C: ConnectionTrait>(db: &C, c: &customer::Model) -> AppResu
         owner_id: c.owner_id.to_string(),
         tags: tags.join(", "),
         notes: c.notes.clone(),
-        custom: super::fields::form_values(db, c.id).await?,
+        custom: crate::server::services::crm::fields::form_values(db, c.id).await?,
     })
 }
 

@@ -22,7 +22,7 @@ pub async fn record<C: ConnectionTrait>(
         entity_id: Set(Some(entity_id.to_string())),
         before_value: Set(before.map(json)),
         after_value: Set(after.map(json)),
-        created_at: Set(super::now()),
+        created_at: Set(crate::server::services::platform::now()),
         ..Default::default()
     }
     .insert(db)

@@ -9,8 +9,8 @@ use crate::server::entities::{
     app_user, audit_log, contact, customer, customer_tag, follow_up, interaction,
     lifecycle_stage, team,
 };
-use crate::server::services::access::{Actor, visible_customer};
-use crate::server::services::{begin_write, customers, follow_ups, now, times};
+use crate::server::services::platform::access::{Actor, visible_customer};
+use crate::server::services::{platform::{begin_write, now, times}, crm::{customers, follow_ups}};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
@@ -252,7 +252,7 @@ pub async fn detail<C: ConnectionTrait>(
         tags,
         quality: c.quality,
         can_edit: actor.can_edit(&c),
-        custom: super::fields::views(db, actor, &c).await?,
+        custom: crate::server::services::crm::fields::views(db, actor, &c).await?,
         contacts,
         interactions,
         open_follow_ups: follow_ups::views(db, actor, open).await?,
@@ -280,24 +280,24 @@ pub async fn add_contact<C: ConnectionTrait>(
     customer_id: i32,
     new: &NewContact<'_>,
 ) -> AppResult<contact::Model> {
-    let c = crate::server::services::access::editable_customer(db, actor, customer_id).await?;
+    let c = crate::server::services::platform::access::editable_customer(db, actor, customer_id).await?;
     let mut fields = BTreeMap::new();
     let name = new.name.trim();
     if name.is_empty() {
         fields.insert("name".to_string(), "Enter the contact's name.".to_string());
     } else if name.chars().count() > 200 {
         fields.insert("name".into(), "Use at most 200 characters.".into());
-    } else if crate::server::services::has_control_chars(name) {
-        fields.insert("name".into(), crate::server::services::CONTROL_CHARS_MESSAGE.into());
+    } else if crate::server::services::platform::has_control_chars(name) {
+        fields.insert("name".into(), crate::server::services::platform::CONTROL_CHARS_MESSAGE.into());
     }
     if new.title.trim().chars().count() > 120 {
         fields.insert("title".into(), "Use at most 120 characters.".into());
-    } else if crate::server::services::has_control_chars(new.title.trim()) {
-        fields.insert("title".into(), crate::server::services::CONTROL_CHARS_MESSAGE.into());
+    } else if crate::server::services::platform::has_control_chars(new.title.trim()) {
+        fields.insert("title".into(), crate::server::services::platform::CONTROL_CHARS_MESSAGE.into());
     }
     let email = new.email.trim();
     if !email.is_empty()
-        && let Some((_, m)) = crate::server::services::users::check_email("email", email)
+        && let Some((_, m)) = crate::server::services::platform::users::check_email("email", email)
     {
         fields.insert("email".into(), m);
     }
@@ -321,7 +321,7 @@ pub async fn add_contact<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    crate::server::services::audit::record(
+    crate::server::services::platform::audit::record(
         db,
         Some(actor.id),
         "contact.create",

@@ -3,7 +3,7 @@
 use crate::error::{AppError, AppResult};
 use crate::model::user::{Role, UserView};
 use crate::server::entities::{app_user, team};
-use crate::server::services::{audit, now, passwords};
+use crate::server::services::platform::{audit, now, passwords};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
     SqlErr, TransactionSession, TransactionTrait,
@@ -36,8 +36,8 @@ pub fn check_name(field: &str, name: &str) -> Option<(String, String)> {
         Some((field.into(), "Enter a name.".into()))
     } else if name.chars().count() > 120 {
         Some((field.into(), "Use at most 120 characters.".into()))
-    } else if super::has_control_chars(name) {
-        Some((field.into(), super::CONTROL_CHARS_MESSAGE.into()))
+    } else if crate::server::services::platform::has_control_chars(name) {
+        Some((field.into(), crate::server::services::platform::CONTROL_CHARS_MESSAGE.into()))
     } else {
         None
     }
@@ -191,7 +191,7 @@ pub async fn setup_token<C: ConnectionTrait>(
     if let Some(row) = setting::Entity::find_by_id(SETUP_TOKEN_KEY).one(db).await? {
         return Ok(Some(row.value));
     }
-    let (token, _) = super::new_token();
+    let (token, _) = crate::server::services::platform::new_token();
     let made = setting::ActiveModel {
         key: Set(SETUP_TOKEN_KEY.to_string()),
         value: Set(token.clone()),
@@ -229,7 +229,7 @@ pub async fn create_first_admin<C: TransactionTrait>(
     timezone: &str,
 ) -> AppResult<app_user::Model> {
     use crate::server::entities::setting;
-    let txn = super::begin_write(db).await?;
+    let txn = crate::server::services::platform::begin_write(db).await?;
     let Some(expected) = setup_token(&txn, config).await? else {
         return Err(AppError::Conflict(
             "Rapport is already set up: sign in instead.".into(),

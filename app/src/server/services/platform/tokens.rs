@@ -4,7 +4,7 @@
 use crate::error::{AppError, AppResult};
 use crate::model::user::ApiTokenView;
 use crate::server::entities::{api_token, app_user};
-use crate::server::services::{audit, new_token, now, token_hash};
+use crate::server::services::platform::{audit, new_token, now, token_hash};
 use chrono::TimeDelta;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -54,7 +54,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, user_id: i32, name: &str) -> App
 
 /// The user's tokens, newest first (revoked ones too, so the list explains what happened).
 pub async fn list<C: ConnectionTrait>(db: &C, user_id: i32, tz: chrono_tz::Tz) -> AppResult<Vec<ApiTokenView>> {
-    let when = |t: chrono::DateTime<chrono::Utc>| super::times::display(t, tz);
+    let when = |t: chrono::DateTime<chrono::Utc>| crate::server::services::platform::times::display(t, tz);
     Ok(api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
         .order_by_desc(api_token::Column::Id)
