@@ -1,0 +1,303 @@
+//! The background worker: it claims a queued import or revert, runs it row by row, each row in
+//! its own transaction with its result and the import's progress, and resumes after a crash.
+
+use crate::error::{AppError, AppResult};
+use crate::model::crm::{Choice, CustomerForm};
+use crate::server::entities::{
+    app_user, contact, customer, customer_import, customer_import_row, follow_up, interaction,
+};
+use crate::server::services::platform::access::Actor;
+use crate::server::services::{platform::{begin_write, now, users}, crm::customers};
+use chrono::Duration;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
+};
+use super::mapping::{Lookups, Plan, changed_fields, messages, plan, targets};
+use super::parse::parse;
+
+/// A worker that stopped beating this long ago has died: another takes its import over.
+const STALE_AFTER_SECONDS: i64 = 60;
+
+/// The result of one row, as stored.
+struct Outcome {
+    outcome: &'static str,
+    customer: Option<(i32, String)>,
+    message: String,
+    before: Option<String>,
+}
+
+impl Outcome {
+    fn failed(message: String) -> Outcome {
+        Outcome {
+            outcome: "failed",
+            customer: None,
+            message,
+            before: None,
+        }
+    }
+}
+
+/// Carries out one row inside `txn`.
+async fn run_row<C: TransactionTrait + ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    lookups: &Lookups,
+    targets: &[Choice],
+    cells: &[String],
+) -> AppResult<Outcome> {
+    let done = |outcome, c: &customer::Model, message: String, before| Outcome {
+        outcome,
+        customer: Some((c.id, c.name.clone())),
+        message,
+        before,
+    };
+    let result = match plan(txn, actor, lookups, targets, cells).await? {
+        Plan::Fail(m) => return Ok(Outcome::failed(m)),
+        Plan::Skip(c, m) => {
+            return Ok(Outcome {
+                outcome: "skipped",
+                customer: c.map(|c| (c.id, c.name)),
+                message: m,
+                before: None,
+            });
+        }
+        // Near-identical names do not stop an import: a file of customers often has them.
+        Plan::Create(form) => customers::create(txn, actor, &form, true)
+            .await
+            .map(|c| done("created", &c, String::new(), None)),
+        Plan::Update {
+            existing,
+            before,
+            form,
+        } => {
+            let changed = changed_fields(&before, &form, lookups, targets);
+            let snapshot = serde_json::to_string(&before).map_err(|e| crate::error::internal("import json", e))?;
+            customers::update(txn, actor, existing.id, &form, true)
+                .await
+                .map(|c| done("updated", &c, format!("Changed {changed}."), Some(snapshot)))
+        }
+    };
+    match result {
+        Ok(outcome) => Ok(outcome),
+        Err(e @ (AppError::Validation { .. } | AppError::Forbidden | AppError::Conflict(_))) => {
+            Ok(Outcome::failed(messages(&e, lookups, targets).join(" ")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs one waiting import (or revert), or takes over one whose worker died. Returns whether
+/// there was one.
+pub async fn work<C: TransactionTrait + ConnectionTrait>(db: &C) -> AppResult<bool> {
+    let stale = now() - Duration::seconds(STALE_AFTER_SECONDS);
+    let candidate = customer_import::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(customer_import::Column::Status.is_in(["queued", "revert_queued"]))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(customer_import::Column::Status.is_in(["running", "reverting"]))
+                        .add(customer_import::Column::HeartbeatAt.lt(stale)),
+                ),
+        )
+        .order_by_asc(customer_import::Column::Id)
+        .one(db)
+        .await?;
+    let Some(job) = candidate else {
+        return Ok(false);
+    };
+    let reverting = job.status.contains("revert");
+    let running = if reverting { "reverting" } else { "running" };
+    let at = now();
+    let heartbeat = match job.heartbeat_at {
+        Some(t) => customer_import::Column::HeartbeatAt.eq(t),
+        None => customer_import::Column::HeartbeatAt.is_null(),
+    };
+    let claimed = customer_import::Entity::update_many()
+        .col_expr(customer_import::Column::Status, Expr::value(running))
+        .col_expr(customer_import::Column::HeartbeatAt, Expr::value(at))
+        .col_expr(customer_import::Column::StartedAt, Expr::value(job.started_at.unwrap_or(at)))
+        .filter(customer_import::Column::Id.eq(job.id))
+        .filter(customer_import::Column::Status.eq(job.status.clone()))
+        .filter(heartbeat)
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        // Another worker took it first.
+        return Ok(true);
+    }
+    let result = if reverting { run_revert(db, &job).await } else { run_import(db, &job).await };
+    if let Err(e) = result {
+        tracing::error!(import = job.id, error = %e, "import stopped");
+        let message = match e {
+            AppError::Internal => "The import stopped on an error on our side. Start a new import with the rows that are missing.".to_string(),
+            other => other.to_string(),
+        };
+        customer_import::Entity::update_many()
+            .col_expr(customer_import::Column::Status, Expr::value("failed"))
+            .col_expr(customer_import::Column::Error, Expr::value(message))
+            .col_expr(customer_import::Column::FinishedAt, Expr::value(now()))
+            .filter(customer_import::Column::Id.eq(job.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(true)
+}
+
+/// The importing user, as an actor; an error if they can no longer act.
+async fn importer<C: ConnectionTrait>(db: &C, job: &customer_import::Model) -> AppResult<Actor> {
+    let user = app_user::Entity::find_by_id(job.user_id)
+        .one(db)
+        .await?
+        .filter(|u| u.active)
+        .ok_or_else(|| AppError::Conflict("The user who uploaded this import was deactivated.".into()))?;
+    Actor::load(db, &users::view(db, &user).await?).await
+}
+
+async fn run_import<C: TransactionTrait + ConnectionTrait>(db: &C, job: &customer_import::Model) -> AppResult<()> {
+    let actor = importer(db, job).await?;
+    let table = parse(&job.content, usize::MAX).map_err(AppError::Conflict)?;
+    let targets = targets(db).await?;
+    let lookups = Lookups::load(db, job).await?;
+    for (line, cells) in table.rows.iter().skip(usize::try_from(job.processed).unwrap_or(0)) {
+        let txn = begin_write(db).await?;
+        let outcome = run_row(&txn, &actor, &lookups, &targets, cells).await?;
+        let (id, name) = outcome.customer.clone().unzip();
+        customer_import_row::ActiveModel {
+            import_id: Set(job.id),
+            line: Set(*line),
+            outcome: Set(outcome.outcome.into()),
+            customer_id: Set(id),
+            customer_name: Set(name.unwrap_or_default()),
+            message: Set(outcome.message),
+            before: Set(outcome.before),
+            revert_note: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let counter = match outcome.outcome {
+            "created" => customer_import::Column::CreatedCount,
+            "updated" => customer_import::Column::UpdatedCount,
+            "skipped" => customer_import::Column::SkippedCount,
+            _ => customer_import::Column::FailedCount,
+        };
+        customer_import::Entity::update_many()
+            .col_expr(counter, Expr::col(counter).add(1))
+            .col_expr(customer_import::Column::Processed, Expr::col(customer_import::Column::Processed).add(1))
+            .col_expr(customer_import::Column::HeartbeatAt, Expr::value(now()))
+            .filter(customer_import::Column::Id.eq(job.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+    }
+    finish(db, job.id, "done", customer_import::Column::FinishedAt).await
+}
+
+async fn finish<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    status: &'static str,
+    at: customer_import::Column,
+) -> AppResult<()> {
+    customer_import::Entity::update_many()
+        .col_expr(customer_import::Column::Status, Expr::value(status))
+        .col_expr(at, Expr::value(now()))
+        .filter(customer_import::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Undoes the rows the import created or updated, newest first, each in its own transaction.
+async fn run_revert<C: TransactionTrait + ConnectionTrait>(db: &C, job: &customer_import::Model) -> AppResult<()> {
+    let actor = importer(db, job).await?;
+    let finished = job.finished_at.unwrap_or_else(now);
+    let pending = customer_import_row::Entity::find()
+        .filter(customer_import_row::Column::ImportId.eq(job.id))
+        .filter(customer_import_row::Column::Outcome.is_in(["created", "updated"]))
+        .filter(customer_import_row::Column::RevertNote.is_null())
+        .order_by_desc(customer_import_row::Column::Line)
+        .all(db)
+        .await?;
+    // Customers this revert already changed: a later (earlier-line) row of the same customer
+    // is undone on top of that change.
+    let mut touched = std::collections::HashSet::new();
+    for row in pending {
+        let txn = begin_write(db).await?;
+        let (undone, note) = revert_row(&txn, &actor, &row, finished, &touched).await?;
+        if let Some(id) = row.customer_id {
+            touched.insert(id);
+        }
+        customer_import_row::Entity::update_many()
+            .col_expr(customer_import_row::Column::RevertNote, Expr::value(note))
+            .filter(customer_import_row::Column::Id.eq(row.id))
+            .exec(&txn)
+            .await?;
+        let counter = if undone {
+            customer_import::Column::RevertedCount
+        } else {
+            customer_import::Column::KeptCount
+        };
+        customer_import::Entity::update_many()
+            .col_expr(counter, Expr::col(counter).add(1))
+            .col_expr(customer_import::Column::HeartbeatAt, Expr::value(now()))
+            .filter(customer_import::Column::Id.eq(job.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+    }
+    finish(db, job.id, "reverted", customer_import::Column::RevertedAt).await
+}
+
+/// Undoes one row unless the customer changed after the import: (undone, what happened).
+async fn revert_row<C: TransactionTrait + ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    row: &customer_import_row::Model,
+    finished: chrono::DateTime<chrono::Utc>,
+    touched: &std::collections::HashSet<i32>,
+) -> AppResult<(bool, String)> {
+    let Some(id) = row.customer_id else {
+        return Ok((false, "Nothing to undo.".into()));
+    };
+    let Some(current) = customer::Entity::find_by_id(id).one(txn).await? else {
+        return Ok((false, "Already deleted since the import.".into()));
+    };
+    if current.updated_at > finished && !touched.contains(&id) {
+        return Ok((false, "Kept: edited after the import.".into()));
+    }
+    if row.outcome == "created" {
+        let used = interaction::Entity::find().filter(interaction::Column::CustomerId.eq(id)).count(txn).await?
+            + follow_up::Entity::find().filter(follow_up::Column::CustomerId.eq(id)).count(txn).await?
+            + contact::Entity::find().filter(contact::Column::CustomerId.eq(id)).count(txn).await?;
+        if used > 0 {
+            return Ok((false, "Kept: it has interactions, follow-ups or contacts added after the import.".into()));
+        }
+        return Ok(match customers::delete(txn, actor, id).await {
+            Ok(()) => (true, "Deleted.".into()),
+            Err(AppError::Forbidden | AppError::NotFound) => (false, "Kept: you may no longer delete it.".into()),
+            Err(e) => return Err(e),
+        });
+    }
+    let Some(before) = row.before.as_deref().and_then(|b| serde_json::from_str::<CustomerForm>(b).ok()) else {
+        return Ok((false, "Kept: its earlier values were not recorded.".into()));
+    };
+    Ok(match customers::update(txn, actor, id, &before, true).await {
+        Ok(_) => (true, "Restored the values it had before the import.".into()),
+        Err(AppError::Forbidden | AppError::NotFound) => (false, "Kept: you may no longer edit it.".into()),
+        Err(e @ (AppError::Validation { .. } | AppError::Conflict(_))) => {
+            (false, format!("Kept: its earlier values are no longer valid: {}", validation_summary(&e)))
+        }
+        Err(e) => return Err(e),
+    })
+}
+
+fn validation_summary(e: &AppError) -> String {
+    match e {
+        AppError::Validation { fields, .. } => fields.values().cloned().collect::<Vec<_>>().join(" "),
+        other => other.to_string(),
+    }
+}

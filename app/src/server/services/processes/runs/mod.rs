@@ -1,0 +1,96 @@
+//! Runs of published process versions on customers: starting them (by hand or by trigger),
+//! acting on their steps (complete, skip, approve, reject) by whoever the step allows, the
+//! availability rules (stop steps block what follows; an approval waits for the required steps
+//! before it; a rejection reopens the step before it), completion and cancelling, and the
+//! views of runs for the run page, the customer page, a template's run list and "My day".
+//!
+//! Every action on a run first bumps the run's `lock_version`: that row lock serialises actions
+//! on one run on PostgreSQL (SQLite's `BEGIN IMMEDIATE` already does), so of two people acting
+//! on the same step at once exactly one wins and the other is told what happened.
+
+mod act;
+mod start;
+mod views;
+
+pub use act::{may_act, act, cancel};
+pub use start::{add_offset, start, on_customer_created, on_stage_changed};
+pub use views::{view, of_customer, list, list_rows, detail, my_steps};
+
+use crate::error::AppResult;
+use crate::server::entities::{process_run_event, process_step, process_step_run};
+use crate::server::services::processes;
+use crate::server::services::platform::now;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, Set,
+};
+use std::collections::{BTreeMap, HashMap};
+
+pub const ACTIVE: &str = "active";
+pub const COMPLETED: &str = "completed";
+pub const CANCELLED: &str = "cancelled";
+
+pub const WAITING: &str = "waiting";
+pub const AVAILABLE: &str = "available";
+pub const DONE: &str = "done";
+pub const SKIPPED: &str = "skipped";
+pub const APPROVED: &str = "approved";
+pub const REJECTED: &str = "rejected";
+
+pub const PER_PAGE: u64 = 25;
+
+/// What someone does to a step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepAction {
+    /// With the values of a data step (field key to value).
+    Complete(BTreeMap<String, String>),
+    Skip(String),
+    Approve,
+    Reject(String),
+}
+
+fn finished(status: &str) -> bool {
+    matches!(status, DONE | SKIPPED | APPROVED)
+}
+
+fn active_key(template_id: i32, customer_id: i32) -> String {
+    format!("{template_id}:{customer_id}")
+}
+
+async fn event<C: ConnectionTrait>(
+    db: &C,
+    run_id: i32,
+    step_run_id: Option<i32>,
+    actor_id: Option<i32>,
+    action: &str,
+    note: String,
+) -> AppResult<()> {
+    process_run_event::ActiveModel {
+        run_id: Set(run_id),
+        step_run_id: Set(step_run_id),
+        actor_id: Set(actor_id),
+        action: Set(action.to_string()),
+        note: Set(note),
+        at: Set(now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+async fn step_runs<C: ConnectionTrait>(db: &C, run_id: i32) -> AppResult<Vec<process_step_run::Model>> {
+    Ok(process_step_run::Entity::find()
+        .filter(process_step_run::Column::RunId.eq(run_id))
+        .order_by_asc(process_step_run::Column::Position)
+        .all(db)
+        .await?)
+}
+
+async fn defs_of<C: ConnectionTrait>(db: &C, version_id: i32) -> AppResult<HashMap<i32, process_step::Model>> {
+    Ok(processes::steps_of(db, version_id)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect())
+}

@@ -1,0 +1,450 @@
+//! What people see of runs: the run page, a customer's runs, a template's run list and "My day".
+
+use crate::error::{AppError, AppResult};
+use crate::model::crm::CustomInput;
+use crate::model::process::{
+    DataInput, MyStep, RunEventView, RunQuery, RunRow, RunView, StepRunView,
+};
+use crate::server::entities::{
+    custom_field, customer, process_run, process_run_event, process_step,
+    process_step_run, process_version,
+};
+use crate::server::services::platform::access::{Actor, visible_customer};
+use crate::server::services::processes::{self, field_keys};
+use crate::server::services::{platform::{now, times, users}, crm::fields};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
+use std::collections::{BTreeMap, HashMap};
+use super::{ACTIVE, APPROVED, DONE, SKIPPED};
+use super::{AVAILABLE, PER_PAGE, REJECTED, WAITING, defs_of, finished, step_runs};
+use super::act::may_act;
+
+fn who(people: &HashMap<i32, String>, id: Option<i32>) -> String {
+    id.and_then(|i| people.get(&i).cloned())
+        .unwrap_or_else(|| "someone".into())
+}
+
+pub(super) fn when(at: Option<DateTime<Utc>>, tz: Tz) -> String {
+    at.map(|t| times::display(t, tz)).unwrap_or_default()
+}
+
+fn assignee_text(sr: &process_step_run::Model, names: &HashMap<i32, String>) -> String {
+    match (sr.assignee_id, sr.assignee_role.as_deref()) {
+        (Some(id), _) => names.get(&id).cloned().unwrap_or_else(|| "a removed user".into()),
+        (None, Some("admin")) => "An admin".into(),
+        (None, Some("manager")) => "A manager of the customer's team".into(),
+        (None, Some(_)) => "Anyone in the customer's team".into(),
+        (None, None) => "Nobody".into(),
+    }
+}
+
+/// The inputs a data step shows, filled with what the customer holds now.
+async fn data_inputs<C: ConnectionTrait>(
+    db: &C,
+    c: &customer::Model,
+    def: &process_step::Model,
+    custom: &[custom_field::Model],
+) -> AppResult<Vec<DataInput>> {
+    let values = fields::values_of(db, c.id).await?;
+    let core = |key: &str, label: &str, field_type: &str, value: Option<&String>| DataInput {
+        input: CustomInput {
+            key: key.into(),
+            label: label.into(),
+            field_type: field_type.into(),
+            options: Vec::new(),
+            required: true,
+            min_value: None,
+            max_value: None,
+            editable: true,
+            hint: String::new(),
+        },
+        value: value.cloned().unwrap_or_default(),
+    };
+    let mut out = Vec::new();
+    for key in field_keys(def) {
+        match key.as_str() {
+            "name" => out.push(core("name", "Name", "text", Some(&c.name))),
+            "email" => out.push(core("email", "Email", "email", c.email.as_ref())),
+            "phone" => out.push(core("phone", "Phone", "tel", c.phone.as_ref())),
+            _ => {
+                if let Some(f) = custom.iter().find(|f| f.key == key) {
+                    let mut input = fields::input_of(f, true);
+                    input.required = true;
+                    out.push(DataInput {
+                        input,
+                        value: values.get(&f.id).map(|v| v.value.clone()).unwrap_or_default(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A run with its steps and history, as the actor sees it.
+pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> AppResult<RunView> {
+    let run = process_run::Entity::find_by_id(run_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let c = visible_customer(db, actor, run.customer_id).await?;
+    let version = process_version::Entity::find_by_id(run.version_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let defs = defs_of(db, run.version_id).await?;
+    let steps = step_runs(db, run.id).await?;
+    let events = process_run_event::Entity::find()
+        .filter(process_run_event::Column::RunId.eq(run.id))
+        .order_by_desc(process_run_event::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = steps
+        .iter()
+        .flat_map(|s| [s.assignee_id, s.completed_by, s.decided_by])
+        .chain(events.iter().map(|e| e.actor_id))
+        .chain([Some(run.owner_id)])
+        .flatten()
+        .collect();
+    let people = users::names(db, ids).await?;
+    let tz = times::zone(&actor.timezone);
+    let at = now();
+    let active = run.status == ACTIVE;
+    let custom = fields::active(db).await?;
+    let labels: HashMap<String, String> = processes::field_choices(&custom)
+        .into_iter()
+        .map(|c| (c.value, c.label))
+        .collect();
+    let mut views = Vec::new();
+    for sr in &steps {
+        let Some(def) = defs.get(&sr.step_id) else { continue };
+        let open = active && sr.status == AVAILABLE;
+        let allowed = may_act(actor, sr, &c, &people);
+        let can = open && allowed.is_ok();
+        let why_not = match (&allowed, sr.status.as_str()) {
+            _ if !active => None,
+            (Err(why), AVAILABLE | WAITING | REJECTED) => Some(why.clone()),
+            (Ok(()), WAITING) => Some("It opens once the steps before it are done.".into()),
+            (Ok(()), REJECTED) => Some("It opens again once the reworked step is done.".into()),
+            _ => None,
+        };
+        let outcome = match sr.status.as_str() {
+            DONE => Some(format!("Done by {}, {}", who(&people, sr.completed_by), when(sr.completed_at, tz))),
+            SKIPPED => Some(match sr.completed_by {
+                Some(_) => format!("Skipped by {}, {}", who(&people, sr.completed_by), when(sr.completed_at, tz)),
+                None => "Not done".into(),
+            }),
+            APPROVED => Some(format!("Approved by {}, {}", who(&people, sr.decided_by), when(sr.decided_at, tz))),
+            REJECTED => Some(format!("Rejected by {}, {}", who(&people, sr.decided_by), when(sr.decided_at, tz))),
+            _ => None,
+        };
+        views.push(StepRunView {
+            id: sr.id,
+            position: sr.position,
+            title: def.title.clone(),
+            guidance: def.guidance.clone(),
+            tip: def.tip.clone(),
+            kind: def.kind.clone(),
+            optional: def.optional,
+            status: sr.status.clone(),
+            assignee: assignee_text(sr, &people),
+            due: sr.due_at.map(|d| times::display(d, tz)),
+            overdue: active && !finished(&sr.status) && sr.due_at.is_some_and(|d| d < at),
+            available_since: sr.available_at.filter(|_| !finished(&sr.status)).map(|t| times::display(t, tz)),
+            outcome,
+            decision_reason: sr.decision_reason.clone(),
+            skip_reason: sr.skip_reason.clone(),
+            reopened_count: sr.reopened_count,
+            saved: match (&sr.data, finished(&sr.status)) {
+                (Some(data), true) => serde_json::from_str::<BTreeMap<String, String>>(data)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| (labels.get(&k).cloned().unwrap_or(k), v))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            can_complete: can && def.kind != "approval",
+            can_skip: can && def.optional,
+            can_decide: can && def.kind == "approval",
+            why_not,
+            inputs: if def.kind == "data" && open { data_inputs(db, &c, def, &custom).await? } else { Vec::new() },
+        });
+    }
+    let finished_count = steps.iter().filter(|s| finished(&s.status)).count();
+    Ok(RunView {
+        id: run.id,
+        template_id: run.template_id,
+        name: version.name,
+        version: version.number,
+        goal: version.goal,
+        customer_id: c.id,
+        customer_name: c.name.clone(),
+        owner: who(&people, Some(run.owner_id)),
+        status: run.status.clone(),
+        started: times::display(run.started_at, tz),
+        started_how: run.started_how.clone(),
+        finished: run.finished_at.map(|t| times::display(t, tz)),
+        cancel_reason: run.cancel_reason.clone(),
+        can_cancel: active && (run.owner_id == actor.id || actor.is_admin()),
+        done: finished_count,
+        total: steps.len(),
+        steps: views,
+        events: events
+            .into_iter()
+            .map(|e| RunEventView {
+                at: times::display(e.at, tz),
+                actor: e.actor_id.and_then(|i| people.get(&i).cloned()),
+                text: e.note,
+            })
+            .collect(),
+    })
+}
+
+/// Rows for a set of runs, with progress, the current step and whether one is overdue.
+async fn rows<C: ConnectionTrait>(db: &C, actor: &Actor, runs: Vec<process_run::Model>) -> AppResult<Vec<RunRow>> {
+    let run_ids: Vec<i32> = runs.iter().map(|r| r.id).collect();
+    let mut by_run: HashMap<i32, Vec<process_step_run::Model>> = HashMap::new();
+    for sr in process_step_run::Entity::find()
+        .filter(process_step_run::Column::RunId.is_in(run_ids))
+        .order_by_asc(process_step_run::Column::Position)
+        .all(db)
+        .await?
+    {
+        by_run.entry(sr.run_id).or_default().push(sr);
+    }
+    let versions: HashMap<i32, process_version::Model> = process_version::Entity::find()
+        .filter(process_version::Column::Id.is_in(runs.iter().map(|r| r.version_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let step_ids: Vec<i32> = by_run.values().flatten().map(|s| s.step_id).collect();
+    let titles: HashMap<i32, String> = process_step::Entity::find()
+        .filter(process_step::Column::Id.is_in(step_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.title))
+        .collect();
+    let customers: HashMap<i32, String> = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(runs.iter().map(|r| r.customer_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let people = users::names(db, runs.iter().map(|r| r.owner_id).collect()).await?;
+    let tz = times::zone(&actor.timezone);
+    let at = now();
+    Ok(runs
+        .into_iter()
+        .map(|r| {
+            let steps = by_run.remove(&r.id).unwrap_or_default();
+            let version = versions.get(&r.version_id);
+            let active = r.status == ACTIVE;
+            RunRow {
+                id: r.id,
+                template_id: r.template_id,
+                name: version.map(|v| v.name.clone()).unwrap_or_default(),
+                version: version.map_or(0, |v| v.number),
+                customer_id: r.customer_id,
+                customer_name: customers.get(&r.customer_id).cloned().unwrap_or_default(),
+                owner: people.get(&r.owner_id).cloned().unwrap_or_default(),
+                status: r.status.clone(),
+                started: times::short(r.started_at, tz, at),
+                done: steps.iter().filter(|s| finished(&s.status)).count(),
+                total: steps.len(),
+                overdue: active
+                    && steps.iter().any(|s| !finished(&s.status) && s.due_at.is_some_and(|d| d < at)),
+                current: steps
+                    .iter()
+                    .find(|s| active && s.status == AVAILABLE)
+                    .and_then(|s| titles.get(&s.step_id).cloned()),
+            }
+        })
+        .collect())
+}
+
+/// The runs on a customer, newest first.
+pub async fn of_customer<C: ConnectionTrait>(db: &C, actor: &Actor, customer_id: i32) -> AppResult<Vec<RunRow>> {
+    visible_customer(db, actor, customer_id).await?;
+    let runs = process_run::Entity::find()
+        .filter(process_run::Column::CustomerId.eq(customer_id))
+        .order_by_desc(process_run::Column::StartedAt)
+        .order_by_desc(process_run::Column::Id)
+        .all(db)
+        .await?;
+    rows(db, actor, runs).await
+}
+
+/// One page of runs on customers the actor can see, filtered (by template and customer when
+/// given), newest first; and the total.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    template_id: Option<i32>,
+    customer_id: Option<i32>,
+    query: &RunQuery,
+    per_page: u64,
+) -> AppResult<(Vec<process_run::Model>, u64)> {
+    let page = crate::model::paging::check_page(query.page)?;
+    let mut find = process_run::Entity::find();
+    if let Some(id) = template_id {
+        find = find.filter(process_run::Column::TemplateId.eq(id));
+    }
+    if let Some(id) = customer_id {
+        find = find.filter(process_run::Column::CustomerId.eq(id));
+    }
+    if !actor.is_admin() {
+        find = find.filter(process_run::Column::CustomerId.in_subquery(actor.visible_ids()));
+    }
+    if !query.status.is_empty() {
+        find = find.filter(process_run::Column::Status.eq(query.status.as_str()));
+    }
+    match query.owner.as_str() {
+        "" => {}
+        "me" => find = find.filter(process_run::Column::OwnerId.eq(actor.id)),
+        v => find = find.filter(process_run::Column::OwnerId.eq(v.parse::<i32>().unwrap_or(-1))),
+    }
+    if let Ok(team) = query.team.parse::<i32>() {
+        let in_team = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .filter(customer::Column::TeamId.eq(team))
+            .into_query();
+        find = find.filter(process_run::Column::CustomerId.in_subquery(in_team));
+    }
+    if query.overdue {
+        let late = process_step_run::Entity::find()
+            .select_only()
+            .column(process_step_run::Column::RunId)
+            .filter(process_step_run::Column::Status.is_in([AVAILABLE, WAITING, REJECTED]))
+            .filter(process_step_run::Column::DueAt.lt(now()))
+            .into_query();
+        find = find
+            .filter(process_run::Column::Status.eq(ACTIVE))
+            .filter(process_run::Column::Id.in_subquery(late));
+    }
+    let total = find.clone().count(db).await?;
+    let runs = find
+        .order_by_desc(process_run::Column::StartedAt)
+        .order_by_desc(process_run::Column::Id)
+        .offset(crate::model::paging::offset(page, per_page))
+        .limit(per_page)
+        .all(db)
+        .await?;
+    Ok((runs, total))
+}
+
+/// One page of a template's runs as the run list shows them.
+pub async fn list_rows<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    template_id: i32,
+    query: &RunQuery,
+) -> AppResult<(Vec<RunRow>, u64)> {
+    let (runs, total) = list(db, actor, Some(template_id), None, query, PER_PAGE).await?;
+    Ok((rows(db, actor, runs).await?, total))
+}
+
+/// A run the actor can see, with its step instances and their definitions in order.
+pub async fn detail<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    run_id: i32,
+) -> AppResult<(process_run::Model, Vec<(process_step_run::Model, process_step::Model)>)> {
+    let run = process_run::Entity::find_by_id(run_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    visible_customer(db, actor, run.customer_id).await?;
+    let mut defs = defs_of(db, run.version_id).await?;
+    let steps = step_runs(db, run.id)
+        .await?
+        .into_iter()
+        .filter_map(|s| defs.remove(&s.step_id).map(|d| (s, d)))
+        .collect();
+    Ok((run, steps))
+}
+
+/// "My day": the open steps I may act on (mine, and those of my role in my teams, approvals
+/// included), overdue first, then by due time.
+pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<MyStep>> {
+    let active_runs = process_run::Entity::find()
+        .select_only()
+        .column(process_run::Column::Id)
+        .filter(process_run::Column::Status.eq(ACTIVE))
+        .into_query();
+    let open = process_step_run::Entity::find()
+        .filter(process_step_run::Column::Status.eq(AVAILABLE))
+        .filter(process_step_run::Column::RunId.in_subquery(active_runs))
+        .filter(
+            Condition::any()
+                .add(process_step_run::Column::AssigneeId.eq(actor.id))
+                .add(process_step_run::Column::AssigneeRole.is_not_null()),
+        )
+        .all(db)
+        .await?;
+    let runs: HashMap<i32, process_run::Model> = process_run::Entity::find()
+        .filter(process_run::Column::Id.is_in(open.iter().map(|s| s.run_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let customers: HashMap<i32, customer::Model> = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(runs.values().map(|r| r.customer_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut mine = Vec::new();
+    for sr in open {
+        let Some(run) = runs.get(&sr.run_id) else { continue };
+        let Some(c) = customers.get(&run.customer_id) else { continue };
+        if actor.can_see(c) && may_act(actor, &sr, c, &HashMap::new()).is_ok() {
+            mine.push((sr, run, c));
+        }
+    }
+    let step_ids: Vec<i32> = mine.iter().map(|(s, _, _)| s.step_id).collect();
+    let defs: HashMap<i32, process_step::Model> = process_step::Entity::find()
+        .filter(process_step::Column::Id.is_in(step_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let versions: HashMap<i32, String> = process_version::Entity::find()
+        .filter(process_version::Column::Id.is_in(mine.iter().map(|(_, r, _)| r.version_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.name))
+        .collect();
+    let tz = times::zone(&actor.timezone);
+    let at = now();
+    mine.sort_by_key(|(s, _, _)| (s.due_at.is_none_or(|d| d >= at), s.due_at.is_none(), s.due_at, s.id));
+    Ok(mine
+        .into_iter()
+        .filter_map(|(sr, run, c)| {
+            let def = defs.get(&sr.step_id)?;
+            Some(MyStep {
+                run_id: run.id,
+                step_run_id: sr.id,
+                title: def.title.clone(),
+                kind: def.kind.clone(),
+                process: versions.get(&run.version_id).cloned().unwrap_or_default(),
+                customer_id: c.id,
+                customer_name: c.name.clone(),
+                due: sr.due_at.map(|d| times::short(d, tz, at)),
+                overdue: sr.due_at.is_some_and(|d| d < at),
+            })
+        })
+        .collect())
+}
