@@ -77,7 +77,7 @@ test.describe.serial('guided processes', () => {
     await second.getByRole('button', { name: 'Add step' }).click();
     await expect(page.getByRole('listitem', { name: 'Manager sign-off' })).toBeVisible();
     await page.getByRole('button', { name: 'Publish version 1' }).click();
-    await expect(page.getByText('published', { exact: true })).toBeVisible();
+    await expect(page.getByText('Published', { exact: true })).toBeVisible();
 
     // The member starts it on their customer.
     const noor = await as(browser, MEMBER);

@@ -89,7 +89,7 @@ pub async fn upload(
     }
     .await;
     match result {
-        Ok(import) if import.status == "uploaded" => {
+        Ok(import) if import.status == app::model::states::ImportStatus::Uploaded => {
             Redirect::to(&format!("/customers/import/{}", import.id)).into_response()
         }
         Ok(import) => Redirect::to(&format!("/customers/import?rejected={}", import.id)).into_response(),

@@ -2,6 +2,7 @@
 //! user; the services check access per customer and per step); building them under
 //! `/api/admin/processes/` (admins only, refused by the middleware before anything is read).
 
+use crate::model::states::RunStatus;
 use crate::error::AppError;
 use crate::model::process::{
     CustomerRuns, MyStep, RunList, RunQuery, RunView, StepForm, TemplateDetail, TemplateRow,
@@ -77,7 +78,7 @@ pub async fn load_customer_runs(customer_id: i32) -> Result<CustomerRuns, AppErr
     let list = runs::of_customer(&state.db, &actor, customer_id).await?;
     let running: Vec<i32> = list
         .iter()
-        .filter(|r| r.status == runs::ACTIVE)
+        .filter(|r| r.status == RunStatus::Active)
         .map(|r| r.template_id)
         .collect();
     let startable = processes::list(&state.db, false)

@@ -1,6 +1,7 @@
 //! What the admin pages show: users with teams, teams with managers, the outbox, the audit log.
 
 use super::user::UserView;
+use crate::model::states::OutboxStatus;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +22,7 @@ pub struct OutboxView {
     pub recipient: String,
     pub subject: String,
     pub category: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub created_at: String,

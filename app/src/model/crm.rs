@@ -1,5 +1,6 @@
 //! Customers, interactions and follow-ups as the browser sees them.
 
+use crate::model::states::{CustomerKind, FollowUpStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -110,7 +111,7 @@ pub struct Choice {
 pub struct CustomerRow {
     pub id: i32,
     pub name: String,
-    pub kind: String,
+    pub kind: CustomerKind,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub owner: String,
@@ -314,7 +315,7 @@ pub struct FollowUpView {
     pub due: String,
     pub due_input: String,
     pub note: String,
-    pub status: String,
+    pub status: FollowUpStatus,
     pub overdue: bool,
     pub completed: Option<String>,
     /// Whether the viewer may complete, reschedule or cancel it.
@@ -333,7 +334,7 @@ pub struct ChangeView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerDetail {
     pub id: i32,
-    pub kind: String,
+    pub kind: CustomerKind,
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -365,9 +366,6 @@ pub const INTERACTION_KINDS: [(&str, &str); 4] = [
     ("email", "Email"),
     ("note", "Note"),
 ];
-
-pub const CUSTOMER_KINDS: [(&str, &str); 2] =
-    [("organisation", "Organisation"), ("person", "Person")];
 
 /// A table of (value, label) pairs as select choices.
 pub fn choices_of(table: &[(&'static str, &'static str)]) -> Vec<Choice> {

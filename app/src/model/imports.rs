@@ -1,6 +1,7 @@
 //! CSV import of customers, as the browser sees it.
 
 use super::crm::Choice;
+use crate::model::states::ImportStatus;
 use serde::{Deserialize, Serialize};
 
 /// The import modes: create only, or create and update (matched on email).
@@ -26,8 +27,7 @@ pub const RESULTS_PER_PAGE: u64 = 200;
 pub struct ImportSummary {
     pub id: i32,
     pub file_name: String,
-    pub status: String,
-    pub status_label: String,
+    pub status: ImportStatus,
     pub uploaded_by: String,
     pub created_at: String,
     pub row_count: i32,
@@ -75,8 +75,7 @@ pub struct ImportRowView {
 pub struct ImportView {
     pub id: i32,
     pub file_name: String,
-    pub status: String,
-    pub status_label: String,
+    pub status: ImportStatus,
     pub mode: String,
     pub row_count: i32,
     pub processed: i32,
@@ -107,20 +106,17 @@ pub struct ImportView {
 impl ImportView {
     /// True while the mapping can still change (before the import starts).
     pub fn is_draft(&self) -> bool {
-        self.status == "uploaded"
+        self.status == ImportStatus::Uploaded
     }
 
     /// True while the background run (or its revert) has work left.
     pub fn is_busy(&self) -> bool {
-        matches!(
-            self.status.as_str(),
-            "queued" | "running" | "revert_queued" | "reverting"
-        )
+        self.status.is_busy()
     }
 
     /// How far the run (or the revert) is, in percent.
     pub fn percent(&self) -> i32 {
-        let (done, total) = if self.status.starts_with("revert") {
+        let (done, total) = if self.status.is_revert() {
             (self.reverted + self.kept, self.created + self.updated)
         } else {
             (self.processed, self.row_count)
@@ -133,17 +129,3 @@ impl ImportView {
     }
 }
 
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "rejected" => "Refused",
-        "uploaded" => "Waiting for column mapping",
-        "queued" => "Queued",
-        "running" => "Importing",
-        "done" => "Finished",
-        "failed" => "Failed",
-        "revert_queued" => "Revert queued",
-        "reverting" => "Reverting",
-        "reverted" => "Reverted",
-        _ => "Unknown",
-    }
-}

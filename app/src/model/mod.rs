@@ -7,3 +7,4 @@ pub mod user;
 pub mod imports;
 pub mod paging;
 pub mod process;
+pub mod states;

@@ -2,15 +2,11 @@
 //! sees them.
 
 use crate::model::crm::{Choice, CustomInput};
+use crate::model::states::{RunStatus, StepKind, StepStatus, VersionStatus};
+
+use crate::model::user::Role;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-pub const STEP_KINDS: [(&str, &str); 4] = [
-    ("task", "Task"),
-    ("data", "Data"),
-    ("approval", "Approval"),
-    ("stop", "Stop"),
-];
 
 pub const ASSIGNEE_RULES: [(&str, &str); 3] = [
     ("owner", "The run's owner"),
@@ -34,21 +30,6 @@ pub const TRIGGERS: [(&str, &str); 3] = [
 /// Core customer fields a data step can ask for (custom fields are offered by key as well).
 pub const CORE_DATA_FIELDS: [(&str, &str); 3] =
     [("name", "Name"), ("email", "Email"), ("phone", "Phone")];
-
-pub const STEP_STATES: [(&str, &str); 6] = [
-    ("waiting", "Waiting"),
-    ("available", "To do"),
-    ("done", "Done"),
-    ("skipped", "Skipped"),
-    ("approved", "Approved"),
-    ("rejected", "Rejected"),
-];
-
-pub const RUN_STATES: [(&str, &str); 3] = [
-    ("active", "Active"),
-    ("completed", "Completed"),
-    ("cancelled", "Cancelled"),
-];
 
 /// The step editor's form. Strings as typed, so that a rejected form comes back intact.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,9 +108,9 @@ pub struct StepDef {
     pub title: String,
     pub guidance: String,
     pub tip: String,
-    pub kind: String,
+    pub kind: StepKind,
     pub assignee_rule: String,
-    pub assignee_role: Option<String>,
+    pub assignee_role: Option<Role>,
     pub assignee_user_id: Option<i32>,
     /// "The run's owner", "A manager of the customer's team", "Nina Novak".
     pub assignee_label: String,
@@ -164,7 +145,7 @@ pub struct TemplateRow {
 pub struct VersionRow {
     pub id: i32,
     pub number: i32,
-    pub status: String,
+    pub status: VersionStatus,
     pub name: String,
     /// "Published by Ada, Mon 23 Nov 2026, 10:00".
     pub published: Option<String>,
@@ -193,7 +174,7 @@ pub struct VersionDetail {
     pub id: i32,
     pub template_id: i32,
     pub number: i32,
-    pub status: String,
+    pub status: VersionStatus,
     pub name: String,
     pub goal: String,
     pub steps: Vec<StepDef>,
@@ -219,9 +200,9 @@ pub struct StepRunView {
     pub title: String,
     pub guidance: String,
     pub tip: String,
-    pub kind: String,
+    pub kind: StepKind,
     pub optional: bool,
-    pub status: String,
+    pub status: StepStatus,
     pub assignee: String,
     pub due: Option<String>,
     pub overdue: bool,
@@ -262,7 +243,7 @@ pub struct RunView {
     pub customer_id: i32,
     pub customer_name: String,
     pub owner: String,
-    pub status: String,
+    pub status: RunStatus,
     pub started: String,
     pub started_how: String,
     pub finished: Option<String>,
@@ -284,7 +265,7 @@ pub struct RunRow {
     pub customer_id: i32,
     pub customer_name: String,
     pub owner: String,
-    pub status: String,
+    pub status: RunStatus,
     pub started: String,
     pub done: usize,
     pub total: usize,
@@ -299,7 +280,7 @@ pub struct MyStep {
     pub run_id: i32,
     pub step_run_id: i32,
     pub title: String,
-    pub kind: String,
+    pub kind: StepKind,
     pub process: String,
     pub customer_id: i32,
     pub customer_name: String,

@@ -5,9 +5,14 @@ use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 pub enum Role {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "member"))]
     Member,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "manager"))]
     Manager,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "admin"))]
     Admin,
 }
 
@@ -32,6 +37,15 @@ impl Role {
 
     pub fn parse(value: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+
+    /// Who does a step assigned to this role in the customer's team, in words.
+    pub fn as_assignee(self) -> &'static str {
+        match self {
+            Role::Admin => "An admin",
+            Role::Manager => "A manager of the customer's team",
+            Role::Member => "Anyone in the customer's team",
+        }
     }
 
     /// Whether this role includes everything `other` may do (admin ⊇ manager ⊇ member).

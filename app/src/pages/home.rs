@@ -1,6 +1,7 @@
 //! "My day": the home page. It fills up as features arrive (follow-ups, steps, approvals).
 
 use crate::api::crm::my_day;
+use crate::model::states::StepKind;
 use crate::model::user::{Role, UserView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -61,7 +62,7 @@ pub fn HomePage() -> impl IntoView {
                                 {list.into_iter().map(|s| {
                                     let run = format!("/runs/{}", s.run_id);
                                     let customer = format!("/customers/{}", s.customer_id);
-                                    let what = if s.kind == "approval" { "Approve: " } else { "" };
+                                    let what = if s.kind == StepKind::Approval { "Approve: " } else { "" };
                                     view! {
                                         <li class:overdue=s.overdue>
                                             <a class="row-title" href=run>{what}{s.title.clone()}</a>

@@ -2,6 +2,7 @@
 //! (`/api/v1/follow-ups`, `/api/v1/follow-ups/{id}`), through the same services as the
 //! customer page and "My day".
 
+use app::model::states::FollowUpStatus;
 use super::{ApiError, ApiResult, actor, body, page_json, paging, time};
 use app::error::AppError;
 use app::server::auth::CurrentUser;
@@ -52,7 +53,7 @@ fn follow_up_json(f: follow_up::Model) -> Value {
         "assignee_id": f.assignee_id,
         "created_by": f.created_by,
         "due_at": f.due_at.to_rfc3339(),
-        "overdue": f.status == follow_ups::OPEN && f.due_at < now(),
+        "overdue": f.status == FollowUpStatus::Open && f.due_at < now(),
         "note": f.note,
         "status": f.status,
         "completed_at": time(f.completed_at),
@@ -134,7 +135,7 @@ pub async fn list_follow_ups(
         },
         customer_id: id("customer", "Use a customer id.")?,
         status: match params.get("status").map(String::as_str) {
-            None | Some("open") => Some(follow_ups::OPEN.to_string()),
+            None | Some("open") => Some(FollowUpStatus::Open.to_string()),
             Some("any") => None,
             Some(s @ ("done" | "cancelled")) => Some(s.to_string()),
             Some(_) => {

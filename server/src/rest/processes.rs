@@ -2,6 +2,7 @@
 //! form a process page exports) and runs (`/api/v1/process-runs`, start one; act on a step with
 //! `POST /api/v1/process-runs/{id}/steps/{step_id}`), through the same services as the pages.
 
+use app::model::states::VersionStatus;
 use super::{ApiError, ApiResult, actor, body, page_json, paging, time};
 use app::error::AppError;
 use app::model::process::RunQuery;
@@ -75,7 +76,7 @@ async fn template_json(
     let shown = detail
         .versions
         .iter()
-        .find(|v| v.status == processes::PUBLISHED)
+        .find(|v| v.status == VersionStatus::Published)
         .or_else(|| detail.versions.first().filter(|_| actor.is_admin()));
     let steps = match shown {
         Some(v) => processes::version_detail(&state.db, actor, v.id).await?.steps,

@@ -355,7 +355,7 @@ async fn interactions_and_follow_ups_keep_the_customer_current(app: &TestApp) {
     assert_eq!(d.open_follow_ups[0].note, "Check delivery");
     assert_eq!(d.open_follow_ups[0].assignee, "nora");
     assert_eq!(d.past_follow_ups.len(), 1);
-    assert_eq!(d.past_follow_ups[0].status, "done");
+    assert_eq!(d.past_follow_ups[0].status.as_str(), "done");
 
     // Reschedule then cancel; the customer's next follow-up follows.
     let next = d.open_follow_ups[0].id.to_string();

@@ -141,7 +141,7 @@ async fn an_import_is_mapped_previewed_run_and_reverted(app: &TestApp) {
     assert_eq!(status, 303);
     let id = location.strip_prefix("/customers/import/").unwrap().to_string();
     let v = view(app, &nina, &id, "").await;
-    assert_eq!(v.status, "uploaded");
+    assert_eq!(v.status.as_str(), "uploaded");
     assert_eq!(v.file_name, "clients.csv");
     assert_eq!(v.row_count, 7);
     assert_eq!(v.headers, vec!["Company", "E-mail", "Phone", "Stage", "Tags"]);
@@ -200,7 +200,7 @@ async fn an_import_is_mapped_previewed_run_and_reverted(app: &TestApp) {
     assert_eq!(v.preview[2].action, "update");
     let _: () = app.ok(&nina, "/api/imports/save", &[&mapping[..], &[("intent", "start")]].concat()).await;
     let v = view(app, &nina, &id, "").await;
-    assert_eq!(v.status, "queued");
+    assert_eq!(v.status.as_str(), "queued");
     assert!(v.is_busy());
     let (status, _) = app.err(&nina, "/api/imports/save", &[&mapping[..], &[("intent", "start")]].concat()).await;
     assert_eq!(status, 409);
@@ -214,14 +214,14 @@ async fn an_import_is_mapped_previewed_run_and_reverted(app: &TestApp) {
             .unwrap()
             .unwrap();
         let mut job: app::server::entities::customer_import::ActiveModel = job.into();
-        job.status = Set("running".into());
+        job.status = Set(app::model::states::ImportStatus::Running);
         job.heartbeat_at = Set(Some(chrono::Utc::now() - chrono::Duration::minutes(5)));
         job.update(&app.state.db).await.unwrap();
     }
     assert!(imports::work(&app.state.db).await.unwrap());
     assert!(!imports::work(&app.state.db).await.unwrap());
     let v = view(app, &nina, &id, "problems").await;
-    assert_eq!(v.status, "done");
+    assert_eq!(v.status.as_str(), "done");
     assert_eq!((v.processed, v.created, v.updated, v.skipped, v.failed), (7, 2, 1, 0, 4));
     assert_eq!(v.results_total, 4);
     assert_eq!(v.results.iter().map(|r| r.line).collect::<Vec<_>>(), vec![3, 5, 6, 7]);
@@ -259,7 +259,7 @@ async fn an_import_is_mapped_previewed_run_and_reverted(app: &TestApp) {
     let _: () = app.ok(&nina, "/api/imports/revert", &[("id", &id)]).await;
     assert!(imports::work(&app.state.db).await.unwrap());
     let v = view(app, &nina, &id, "reverted").await;
-    assert_eq!(v.status, "reverted");
+    assert_eq!(v.status.as_str(), "reverted");
     assert_eq!((v.reverted, v.kept), (2, 1));
     assert_eq!(count("Eta").await, 0);
     assert_eq!(count("Beta GmbH").await, 1);
@@ -274,7 +274,7 @@ async fn an_import_is_mapped_previewed_run_and_reverted(app: &TestApp) {
     // The import shows in the uploader's list, not in someone else's.
     let o: ImportsOverview = app.ok(&nina, "/api/imports/overview", &[]).await;
     assert_eq!(o.imports.len(), 1);
-    assert_eq!(o.imports[0].status, "reverted");
+    assert_eq!(o.imports[0].status.as_str(), "reverted");
     let o: ImportsOverview = app.ok(&sam, "/api/imports/overview", &[]).await;
     assert!(o.imports.is_empty());
 }
@@ -310,7 +310,7 @@ async fn malformed_and_oversized_files_get_a_clear_message(app: &TestApp) {
     // The refusals show in the list, and no customer was made.
     let o: ImportsOverview = app.ok(&nina, "/api/imports/overview", &[]).await;
     assert_eq!(o.imports.len(), 5);
-    assert!(o.imports.iter().all(|i| i.status == "rejected"));
+    assert!(o.imports.iter().all(|i| i.status.as_str() == "rejected"));
     assert_eq!(o.max_megabytes, 1);
 }
 

@@ -120,7 +120,7 @@ async fn without_smtp_mail_is_held_in_the_outbox(app: &TestApp) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "held");
+    assert_eq!(row.status.as_str(), "held");
     assert_eq!(
         row.last_error.as_deref(),
         Some("not sent: no SMTP configured")
@@ -378,7 +378,7 @@ async fn a_delivered_reset_mail_leaves_no_usable_token_in_the_database_or_on_any
     outbox::dispatch_due(&app.state.db, &app.state.mailer, 10).await.unwrap();
     assert!(mailbox(app).sent()[0].text.contains(&token), "the recipient got the link");
     let row = outbox_message::Entity::find().one(&app.state.db).await.unwrap().unwrap();
-    assert_eq!(row.status, "sent");
+    assert_eq!(row.status.as_str(), "sent");
     for stored in [&row.body_text, &row.body_html] {
         assert!(!stored.contains(&token), "the delivery log keeps no token: {stored}");
         assert!(stored.contains(outbox::STRUCK));
@@ -403,7 +403,7 @@ async fn without_smtp_a_held_message_keeps_its_link_for_the_development_mailbox(
     assert_eq!(forgot_password(app, &TestApp::new_client(), "rui@example.org").await, 200);
     outbox::dispatch_due(&app.state.db, &Mailer::Disabled, 10).await.unwrap();
     let row = outbox_message::Entity::find().one(&app.state.db).await.unwrap().unwrap();
-    assert_eq!(row.status, "held");
+    assert_eq!(row.status.as_str(), "held");
     let token = token_of(&link_in(&row.body_text));
     assert_eq!(row.secret.as_deref(), Some(token.as_str()));
 }

@@ -247,7 +247,7 @@ async fn a_run_goes_through_data_approval_rework_and_completes(app: &TestApp) {
     assert_eq!(err.value("data_contract").as_deref(), Some("12"));
     let missing = runs::act(db, &w.nina, run.id, s[1].id, complete()).await.unwrap_err();
     assert!(missing.field_error("data_email").is_some() && missing.field_error("data_contract").is_some());
-    assert_eq!(steps_of(app, run.id).await[1].status, "available", "nothing was recorded");
+    assert_eq!(steps_of(app, run.id).await[1].status.as_str(), "available", "nothing was recorded");
 
     let good = BTreeMap::from([("email".to_string(), "info@acme.example".to_string()), ("contract".to_string(), "C-1234".to_string())]);
     runs::act(db, &w.nina, run.id, s[1].id, StepAction::Complete(good)).await.unwrap();
@@ -257,7 +257,7 @@ async fn a_run_goes_through_data_approval_rework_and_completes(app: &TestApp) {
 
     // Only a manager of the customer's team decides the approval.
     let s = steps_of(app, run.id).await;
-    assert_eq!(s[2].status, "available");
+    assert_eq!(s[2].status.as_str(), "available");
     assert_eq!(runs::act(db, &w.nina, run.id, s[2].id, StepAction::Approve).await.unwrap_err(), AppError::Forbidden);
     let view = runs::view(db, &w.nina, run.id).await.unwrap();
     assert!(!view.steps[2].can_decide);
@@ -274,10 +274,10 @@ async fn a_run_goes_through_data_approval_rework_and_completes(app: &TestApp) {
 
     let fixed = BTreeMap::from([("email".to_string(), "info@acme.example".to_string()), ("contract".to_string(), "C-4321".to_string())]);
     runs::act(db, &w.nina, run.id, s[1].id, StepAction::Complete(fixed)).await.unwrap();
-    assert_eq!(steps_of(app, run.id).await[2].status, "available", "the approval opens again after rework");
+    assert_eq!(steps_of(app, run.id).await[2].status.as_str(), "available", "the approval opens again after rework");
     runs::act(db, &w.mia, run.id, s[2].id, StepAction::Approve).await.unwrap();
     let after = runs::act(db, &w.nina, run.id, s[3].id, complete()).await.unwrap();
-    assert_eq!(after.status, "completed");
+    assert_eq!(after.status.as_str(), "completed");
     assert!(after.active_key.is_none() && after.finished_at.is_some());
 
     let s = steps_of(app, run.id).await;
@@ -330,11 +330,11 @@ async fn stop_steps_block_what_follows_and_only_optional_steps_are_skipped(app: 
     assert!(reasonless.field_error("reason").is_some());
     runs::act(db, &w.nina, run.id, s[1].id, StepAction::Skip("No budget this quarter".into())).await.unwrap();
     runs::act(db, &w.nina, run.id, s[2].id, complete()).await.unwrap();
-    assert_eq!(steps_of(app, run.id).await[3].status, "available", "the stop step released what follows");
+    assert_eq!(steps_of(app, run.id).await[3].status.as_str(), "available", "the stop step released what follows");
     runs::act(db, &w.nina, run.id, s[3].id, complete()).await.unwrap();
-    assert_eq!(run_of(app, run.id).await.status, "active", "a required step is still open");
+    assert_eq!(run_of(app, run.id).await.status.as_str(), "active", "a required step is still open");
     runs::act(db, &w.nina, run.id, s[0].id, complete()).await.unwrap();
-    assert_eq!(run_of(app, run.id).await.status, "completed");
+    assert_eq!(run_of(app, run.id).await.status.as_str(), "completed");
     assert_eq!(steps_of(app, run.id).await[1].skip_reason.as_deref(), Some("No budget this quarter"));
 
     // Someone else in the team cannot do the owner's steps; a second run waits for this one.
@@ -547,7 +547,7 @@ async fn the_server_functions_build_run_and_guard_a_process(app: &TestApp) {
     assert_eq!(app.call(&nina, "/api/processes/decide_step", &[("run_id", &r), ("step_id", &step1), ("decision", "approve")]).await.status(), 403);
     let _: () = app.ok(&mia, "/api/processes/decide_step", &[("run_id", &r), ("step_id", &step1), ("decision", "approve")]).await;
     let done: RunView = app.ok(&nina, "/api/processes/get_run", &[("id", &r)]).await;
-    assert_eq!(done.status, "completed");
+    assert_eq!(done.status.as_str(), "completed");
 
     // The JSON export: admins download it; members are refused; anonymous visitors sign in.
     let export = app.url(&format!("/processes/{template}/export.json"));
@@ -569,7 +569,7 @@ async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestAp
     let runs = process_run::Entity::find().all(db).await.unwrap();
     assert!(runs.len() >= 200, "a few hundred runs: {}", runs.len());
     for state in ["active", "completed", "cancelled"] {
-        assert!(runs.iter().any(|r| r.status == state), "no {state} run");
+        assert!(runs.iter().any(|r| r.status.as_str() == state), "no {state} run");
     }
     let steps = process_step_run::Entity::find().all(db).await.unwrap();
     assert!(steps.iter().all(|s| match (s.available_at, s.completed_at) {
@@ -578,7 +578,7 @@ async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestAp
         _ => true,
     }), "a step is completed before it opened");
     let now = chrono::Utc::now();
-    assert!(steps.iter().any(|s| s.status == "available" && s.due_at.is_some_and(|d| d < now)), "some open steps are overdue");
+    assert!(steps.iter().any(|s| s.status.as_str() == "available" && s.due_at.is_some_and(|d| d < now)), "some open steps are overdue");
     assert!(steps.iter().any(|s| s.reopened_count > 0), "some steps were reworked");
     let slowest_approval = steps
         .iter()
@@ -588,8 +588,8 @@ async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestAp
         .unwrap();
     assert!(slowest_approval > chrono::TimeDelta::days(3), "some approvals take long");
     // A demo run is a real one: its owner can act on its open step.
-    let active = runs.iter().find(|r| r.status == "active").unwrap();
-    let open = steps.iter().find(|s| s.run_id == active.id && s.status == "available").unwrap();
+    let active = runs.iter().find(|r| r.status.as_str() == "active").unwrap();
+    let open = steps.iter().find(|s| s.run_id == active.id && s.status.as_str() == "available").unwrap();
     let view = runs::view(db, &actor(app, active.owner_id).await, active.id).await.unwrap();
     assert!(view.steps.iter().any(|s| s.id == open.id));
 }
@@ -605,7 +605,27 @@ on_both_databases!(
     my_day_lists_my_open_steps_and_approvals_overdue_first,
     two_people_completing_the_same_step_at_once_one_wins,
     templates_round_trip_through_json,
+    a_stored_state_or_role_that_is_not_known_is_an_error_not_a_default,
 );
+
+/// States and roles are enums: a stored spelling none of them has (an old or hand-edited row)
+/// fails loudly instead of reading as some default state or role.
+async fn a_stored_state_or_role_that_is_not_known_is_an_error_not_a_default(app: &TestApp) {
+    use sea_orm::ConnectionTrait;
+    let w = world(app).await;
+    let db = &app.state.db;
+    let (template, _) = published(app, &w, "Onboarding", vec![step("Call", "task")]).await;
+    let c = customer_of(app, &w.nina, "Acme").await;
+    let run = runs::start(db, &w.nina, template, c.id).await.unwrap();
+    assert!(runs::view(db, &w.nina, run.id).await.is_ok());
+
+    db.execute_unprepared(&format!("UPDATE process_run SET status = 'paused' WHERE id = {}", run.id)).await.unwrap();
+    let err = runs::view(db, &w.nina, run.id).await.unwrap_err();
+    assert_eq!(err, AppError::Internal);
+
+    db.execute_unprepared(&format!("UPDATE app_user SET role = 'root' WHERE id = {}", w.nora.id)).await.unwrap();
+    assert_eq!(users::find(db, w.nora.id).await.unwrap_err(), AppError::Internal, "an unknown role is not read as member");
+}
 
 #[test]
 fn working_days_skip_the_weekend() {

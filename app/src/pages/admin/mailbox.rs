@@ -2,16 +2,17 @@
 //! development aid where invitations and reset links can be read (and used); with SMTP, links
 //! are never shown, and delivered messages no longer hold them at all.
 
+use crate::model::states::OutboxStatus;
 use crate::api::admin::list_outbox;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-fn status_class(status: &str) -> &'static str {
+fn status_class(status: OutboxStatus) -> &'static str {
     match status {
-        "sent" => "status status-ok",
-        "failed" => "status status-bad",
-        "held" => "status status-warn",
-        _ => "status status-off",
+        OutboxStatus::Sent => "status status-ok",
+        OutboxStatus::Failed => "status status-bad",
+        OutboxStatus::Held => "status status-warn",
+        OutboxStatus::Pending => "status status-off",
     }
 }
 
@@ -41,7 +42,7 @@ pub fn MailboxPage() -> impl IntoView {
                                 <article class="panel mail" aria-label=format!("Email to {}", m.recipient)>
                                     <header class="mail-head">
                                         <h2>{m.subject.clone()}</h2>
-                                        <span class=status_class(&m.status)>{m.status.clone()}</span>
+                                        <span class=status_class(m.status)>{m.status.as_str()}</span>
                                     </header>
                                     <p class="muted">"To " {m.recipient.clone()} " · " {m.created_at.clone()} " · " {m.category.clone()}
                                         {(m.attempts > 0).then(|| format!(" · {} attempt(s)", m.attempts))}</p>

@@ -11,7 +11,7 @@ use crate::components::form::{
 };
 use crate::error::AppError;
 use crate::model::crm::{
-    CUSTOMER_KINDS, Choice, CustomerDetail, FollowUpView, INTERACTION_KINDS, choices_of, label_of,
+    Choice, CustomerDetail, FollowUpView, INTERACTION_KINDS, choices_of, label_of,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -255,7 +255,7 @@ fn FollowUps(
                     <summary>{format!("Past follow-ups ({})", c.past_follow_ups.len())}</summary>
                     <ul class="plain-list">
                         {c.past_follow_ups.into_iter().map(|f| {
-                            let status = if f.status == "done" { "Done" } else { "Cancelled" };
+                            let status = f.status.label();
                             view! {
                                 <li>
                                     <span class="status status-off">{status}</span>" "
@@ -452,7 +452,7 @@ pub fn CustomerPage() -> impl IntoView {
                     Err(AppError::NotFound) => view! { <crate::pages::errors::NotFound/> }.into_any(),
                     Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                     Ok(c) => {
-                        let kind = label_of(&CUSTOMER_KINDS, &c.kind);
+                        let kind = c.kind.label();
                         let edit = format!("/customers/{}/edit", c.id);
                         view! {
                             <Title text=c.name.clone()/>

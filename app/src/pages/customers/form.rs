@@ -2,13 +2,14 @@
 //! of it, flags a duplicate email or a near-identical name with a link to the other customer,
 //! and sends the form back with the user's input kept.
 
+use crate::model::states::CustomerKind;
 use crate::api::crm::{CreateCustomer, UpdateCustomer, load_customer_form};
 use crate::components::form::{
     Field, FormError, SelectField, TextAreaField, action_error, field_error, kept_value,
 };
 use crate::error::AppError;
 use crate::model::crm::{
-    CUSTOMER_KINDS, CustomInput, CustomerForm, CustomerFormOptions, choices_of, custom_name,
+    CustomInput, CustomerForm, CustomerFormOptions, custom_name,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,7 +37,7 @@ fn CustomerFields(options: CustomerFormOptions, error: Signal<Option<AppError>>)
         })
     });
     let similar_name = Signal::derive(move || error.with(|e| e.as_ref().is_some_and(|e| e.field_error("name").is_some() && e.value("duplicate_id").is_some())));
-    let kinds = choices_of(&CUSTOMER_KINDS);
+    let kinds = CustomerKind::choices();
     view! {
         <FormError error=error/>
         {move || duplicate.get().map(|(id, name)| view! {

@@ -2,6 +2,7 @@
 //! columns to fields against a preview with each row's problems, run it in the background with a
 //! progress bar, read what happened to every row, and revert the whole import.
 
+use crate::model::states::ImportStatus;
 use crate::api::imports::{RevertImport, SaveImport, load_imports_overview, load_import};
 use crate::components::form::{FormError, action_error};
 use crate::error::AppError;
@@ -116,8 +117,8 @@ pub fn ImportsPage() -> impl IntoView {
                                                 <tbody>
                                                     {o.imports.into_iter().map(|i| {
                                                         let href = format!("/customers/import/{}", i.id);
-                                                        let class = outcome_class(&i.status);
-                                                        let rejected = i.status == "rejected";
+                                                        let class = outcome_class(i.status.as_str());
+                                                        let rejected = i.status == ImportStatus::Rejected;
                                                         view! {
                                                             <tr>
                                                                 <td data-label="File">
@@ -128,7 +129,7 @@ pub fn ImportsPage() -> impl IntoView {
                                                                     }}
                                                                 </td>
                                                                 <td data-label="Uploaded">{i.created_at}<span class="muted block">{i.uploaded_by}</span></td>
-                                                                <td data-label="Status"><span class=class>{i.status_label}</span></td>
+                                                                <td data-label="Status"><span class=class>{i.status.label()}</span></td>
                                                                 <td data-label="Rows">{i.row_count}</td>
                                                                 <td data-label="Created">{i.created}</td>
                                                                 <td data-label="Updated">{i.updated}</td>
@@ -305,7 +306,7 @@ fn MappingForm(v: ImportView, save: ServerAction<SaveImport>) -> impl IntoView {
 #[component]
 fn Progress(v: ImportView) -> impl IntoView {
     let percent = v.percent();
-    let reverting = v.status.starts_with("revert");
+    let reverting = v.status.is_revert();
     let text = if reverting {
         format!("Reverting: {} of {} rows undone or kept", v.reverted + v.kept, v.created + v.updated)
     } else {
@@ -317,7 +318,7 @@ fn Progress(v: ImportView) -> impl IntoView {
     view! {
         <noscript><meta http-equiv="refresh" content="2"/></noscript>
         <section class="panel" aria-labelledby="progress-title">
-            <h2 id="progress-title">{v.status_label.clone()}</h2>
+            <h2 id="progress-title">{v.status.label()}</h2>
             <progress class="progress" max="100" value=percent aria-labelledby="progress-title" aria-describedby="progress-text">{format!("{percent}%")}</progress>
             <p id="progress-text" role="status">{text}</p>
             <p class="muted">"This runs on the server: you can leave this page and come back."</p>
@@ -342,12 +343,12 @@ fn Results(v: ImportView, revert: ServerAction<RevertImport>) -> impl IntoView {
         ("Skipped", v.skipped, "status-off"),
         ("Failed", v.failed, "status-bad"),
     ];
-    let reverted = (v.status == "reverted").then(|| {
+    let reverted = (v.status == ImportStatus::Reverted).then(|| {
         format!("Reverted: {} rows undone, {} kept because they changed after the import.", v.reverted, v.kept)
     });
     view! {
         <section class="panel" aria-labelledby="result-title">
-            <h2 id="result-title">{v.status_label.clone()}</h2>
+            <h2 id="result-title">{v.status.label()}</h2>
             {v.error.clone().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
             {reverted.map(|r| view! { <div class="alert alert-info" role="status">{r}</div> })}
             <ul class="tiles">
@@ -459,7 +460,7 @@ pub fn ImportPage() -> impl IntoView {
                     Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                     Ok(v) => {
                         let title = format!("Import: {}", v.file_name);
-                        let badge = outcome_class(&v.status);
+                        let badge = outcome_class(v.status.as_str());
                         let body = if v.is_draft() {
                             view! { <MappingForm v=v.clone() save=save/> }.into_any()
                         } else if v.is_busy() {
@@ -472,7 +473,7 @@ pub fn ImportPage() -> impl IntoView {
                             <header class="page-header">
                                 <p class="breadcrumb"><a href="/customers">"Customers"</a>" › "<a href="/customers/import">"Import"</a></p>
                                 <h1>{title}</h1>
-                                <p class="lede"><span class=badge>{v.status_label.clone()}</span>" " {format!("{} rows · {} columns", v.row_count, v.headers.len())}</p>
+                                <p class="lede"><span class=badge>{v.status.label()}</span>" " {format!("{} rows · {} columns", v.row_count, v.headers.len())}</p>
                             </header>
                             {body}
                         }.into_any()

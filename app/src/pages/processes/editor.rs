@@ -1,6 +1,7 @@
 //! A process version: the admin's editor while it is a draft (name and goal, ordered steps,
 //! publish), a read-only view once published, and a preview of how a run of it starts.
 
+use crate::model::states::{StepKind, StepStatus};
 use super::{KindBadge, StepState};
 use crate::api::processes::{
     AddProcessStep, DiscardProcessDraft, MoveProcessStep, PublishProcess, RemoveProcessStep,
@@ -12,7 +13,7 @@ use crate::components::form::{
 use crate::error::AppError;
 use crate::model::crm::{Choice, choices_of};
 use crate::model::process::{
-    ASSIGNEE_RULES, DUE_FROM, DUE_UNITS, STEP_KINDS, StepDef, StepForm, VersionDetail, open_steps,
+    ASSIGNEE_RULES, DUE_FROM, DUE_UNITS, StepDef, StepForm, VersionDetail, open_steps,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -56,7 +57,7 @@ fn StepFields(
         <div class="form-grid">
             <Field label="Title" name="step[title]" required=true maxlength=200
                 value=value("title", &initial.title) error=field_error(error, "title")/>
-            <SelectField label="Kind" name="step[kind]" choices=choices_of(&STEP_KINDS)
+            <SelectField label="Kind" name="step[kind]" choices=StepKind::choices()
                 hint="Task: done by its assignee. Data: fills customer fields. Approval: approve or reject. Stop: nothing after it until done."
                 value=value("kind", &initial.kind) error=field_error(error, "kind")/>
         </div>
@@ -183,13 +184,13 @@ fn Preview(v: VersionDetail) -> impl IntoView {
             <p class="muted">"Nothing is saved from here. Steps marked “To do” are open at the start; the others wait."</p>
             <ol class="run-steps">
                 {steps.into_iter().map(|(s, is_open)| {
-                    let state = if is_open { "available" } else { "waiting" };
+                    let state = if is_open { StepStatus::Available } else { StepStatus::Waiting };
                     view! {
                         <li class="run-step" class:open=is_open>
                             <div class="step-head">
                                 <h3>{s.title.clone()}</h3>
-                                <KindBadge kind=s.kind.clone()/>
-                                <StepState status=state.to_string()/>
+                                <KindBadge kind=s.kind/>
+                                <StepState status=state/>
                                 {s.optional.then(|| view! { <span class="status status-off">"Optional"</span> })}
                             </div>
                             <p class="muted">{s.assignee_label.clone()}" · " {s.due_label.clone()}</p>
@@ -256,11 +257,6 @@ pub fn VersionPage() -> impl IntoView {
                         let back = format!("/processes/{}", v.template_id);
                         let here = format!("/processes/versions/{}", v.id);
                         let preview_href = format!("{here}?preview=1");
-                        let status_class = match v.status.as_str() {
-                            "published" => "status status-good",
-                            "draft" => "status status-todo",
-                            _ => "status status-off",
-                        };
                         let heading = format!("{} — version {}", v.name, v.number);
                         let editing_step = editing.get_untracked().and_then(|e| v.steps.iter().find(|s| s.id == e).cloned());
                         let count = v.steps.len();
@@ -271,7 +267,7 @@ pub fn VersionPage() -> impl IntoView {
                                 <div>
                                     <p class="breadcrumb"><a href="/processes">"Processes"</a>" / "<a href=back.clone()>{v.name.clone()}</a></p>
                                     <h1>{heading}</h1>
-                                    <span class=status_class>{v.status.clone()}</span>
+                                    <super::VersionState status=v.status/>
                                 </div>
                                 <div class="header-actions">
                                     {if preview.get_untracked() {

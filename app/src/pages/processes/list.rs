@@ -11,7 +11,8 @@ use crate::components::form::{
 };
 use crate::error::AppError;
 use crate::model::crm::{Choice, choices_of};
-use crate::model::process::{RUN_STATES, RunList, RunQuery, TRIGGERS, TemplateDetail};
+use crate::model::states::{RunStatus, VersionStatus};
+use crate::model::process::{RunList, RunQuery, TRIGGERS, TemplateDetail};
 use crate::model::user::{Role, UserView};
 use crate::pages::customers::list::FilterSelect;
 use leptos::prelude::*;
@@ -149,24 +150,19 @@ fn Versions(t: TemplateDetail, archive: ServerAction<ArchiveProcessVersion>) -> 
             <h2 id="versions-title">"Versions"</h2>
             <FormError error=action_error(archive)/>
             <ul class="plain-list versions">
-                {t.versions.into_iter().filter(|v| can_edit || v.status != "draft").map(|v| {
+                {t.versions.into_iter().filter(|v| can_edit || v.status != VersionStatus::Draft).map(|v| {
                     let href = format!("/processes/versions/{}", v.id);
-                    let status_class = match v.status.as_str() {
-                        "published" => "status status-good",
-                        "draft" => "status status-todo",
-                        _ => "status status-off",
-                    };
-                    let link = if v.status == "draft" && can_edit { "Edit draft" } else { "View" };
+                    let link = if v.status == VersionStatus::Draft && can_edit { "Edit draft" } else { "View" };
                     let runs = format!("{} runs", v.runs);
                     let archive_label = format!("Archive version {}", v.number);
                     view! {
                         <li class="version-row">
                             <strong>{format!("Version {}", v.number)}</strong>" "
-                            <span class=status_class>{v.status.clone()}</span>
+                            <super::VersionState status=v.status/>
                             <span class="muted">" · " {v.published.clone().unwrap_or_default()} " · " {runs}</span>
                             <span class="row-actions">
                                 <a class="button button-small" href=href>{link}</a>
-                                {(can_edit && v.status == "published").then(|| view! {
+                                {(can_edit && v.status == VersionStatus::Published).then(|| view! {
                                     <ActionForm action=archive attr:class="inline-form">
                                         <input type="hidden" name="version_id" value=v.id.to_string()/>
                                         <button type="submit" class="button button-small button-quiet" aria-label=archive_label>"Archive"</button>
@@ -224,7 +220,7 @@ fn RunTable(list: RunList, query: RunQuery, template_id: i32) -> impl IntoView {
     view! {
         <form method="get" action=base.clone() class="filters" role="search" aria-label="Filter runs">
             <div class="form-row">
-                <FilterSelect label="State" name="status" any="Any state" choices=choices_of(&RUN_STATES) selected=query.status.clone()/>
+                <FilterSelect label="State" name="status" any="Any state" choices=RunStatus::choices() selected=query.status.clone()/>
                 <FilterSelect label="Owner" name="owner" any="Anyone" choices=owners selected=query.owner.clone()/>
                 {has_teams.then(|| view! {
                     <FilterSelect label="Team" name="team" any="Any team" choices=list.teams.clone() selected=query.team.clone()/>

@@ -5,38 +5,48 @@ pub mod editor;
 pub mod list;
 pub mod run;
 
-use crate::model::crm::label_of;
-use crate::model::process::{RUN_STATES, STEP_KINDS, STEP_STATES};
+use crate::model::states::{RunStatus, StepKind, StepStatus, VersionStatus};
 use leptos::prelude::*;
 
 /// A step's kind as a small badge.
 #[component]
-pub fn KindBadge(kind: String) -> impl IntoView {
+pub fn KindBadge(kind: StepKind) -> impl IntoView {
     let class = format!("kind kind-step-{kind}");
-    view! { <span class=class>{label_of(&STEP_KINDS, &kind)}</span> }
+    view! { <span class=class>{kind.label()}</span> }
 }
 
 /// A step's state as a status chip.
 #[component]
-pub fn StepState(status: String) -> impl IntoView {
-    let class = match status.as_str() {
-        "available" => "status status-todo",
-        "done" | "approved" => "status status-good",
-        "rejected" => "status status-bad",
-        _ => "status status-off",
+pub fn StepState(status: StepStatus) -> impl IntoView {
+    let class = match status {
+        StepStatus::Available => "status status-todo",
+        StepStatus::Done | StepStatus::Approved => "status status-good",
+        StepStatus::Rejected => "status status-bad",
+        StepStatus::Waiting | StepStatus::Skipped => "status status-off",
     };
-    view! { <span class=class>{label_of(&STEP_STATES, &status)}</span> }
+    view! { <span class=class>{status.label()}</span> }
 }
 
 /// A run's state as a status chip.
 #[component]
-pub fn RunState(status: String) -> impl IntoView {
-    let class = match status.as_str() {
-        "active" => "status status-todo",
-        "completed" => "status status-good",
-        _ => "status status-off",
+pub fn RunState(status: RunStatus) -> impl IntoView {
+    let class = match status {
+        RunStatus::Active => "status status-todo",
+        RunStatus::Completed => "status status-good",
+        RunStatus::Cancelled => "status status-off",
     };
-    view! { <span class=class>{label_of(&RUN_STATES, &status)}</span> }
+    view! { <span class=class>{status.label()}</span> }
+}
+
+/// A version's state as a status chip.
+#[component]
+pub fn VersionState(status: VersionStatus) -> impl IntoView {
+    let class = match status {
+        VersionStatus::Published => "status status-good",
+        VersionStatus::Draft => "status status-todo",
+        VersionStatus::Archived => "status status-off",
+    };
+    view! { <span class=class>{status.label()}</span> }
 }
 
 /// "3 of 5 steps" with a bar (a `<progress>`: the CSP allows no inline styles).

@@ -6,6 +6,7 @@ use crate::api::processes::{CancelRun, CompleteStep, DecideStep, SkipStep, get_r
 use crate::components::form::{FormError, action_error, error_about};
 use crate::error::AppError;
 use crate::model::process::{DataInput, RunView, StepRunView};
+use crate::model::states::StepStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -98,7 +99,7 @@ fn RunStep(s: StepRunView, run_id: i32, actions: StepActions) -> impl IntoView {
     let step = s.id.to_string();
     let title_id = format!("run-step-{}", s.id);
     let labelled = title_id.clone();
-    let is_open = s.status == "available";
+    let is_open = s.status == StepStatus::Available;
     let complete_label = match s.kind.as_str() {
         "data" => "Save and complete",
         _ => "Mark done",

@@ -1,5 +1,6 @@
 //! A person who signs in. `password_hash` is empty until an invited user sets one.
 
+use crate::model::user::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +12,7 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub password_hash: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub team_id: Option<i32>,
     pub timezone: String,
     pub active: bool,

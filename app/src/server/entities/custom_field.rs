@@ -1,5 +1,6 @@
 //! An admin-defined field on customers, with its validation, owner role and freshness.
 
+use crate::model::user::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -16,7 +17,7 @@ pub struct Model {
     pub min_value: Option<f64>,
     pub max_value: Option<f64>,
     pub pattern: Option<String>,
-    pub owner_role: String,
+    pub owner_role: Role,
     pub freshness_days: Option<i32>,
     pub position: i32,
     pub active: bool,

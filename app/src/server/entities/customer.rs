@@ -1,5 +1,6 @@
 //! A customer: a person or an organisation, owned by a user and visible to their team.
 
+use crate::model::states::CustomerKind;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -7,7 +8,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub kind: String,
+    pub kind: CustomerKind,
     pub name: String,
     pub name_key: String,
     pub email: Option<String>,

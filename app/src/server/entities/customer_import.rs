@@ -2,6 +2,7 @@
 //! fields, and the state of its background run. `status` goes uploaded → queued → running →
 //! done (or failed), and after a revert revert_queued → reverting → reverted.
 
+use crate::model::states::ImportStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -22,7 +23,7 @@ pub struct Model {
     pub mapping: String,
     /// `create` (create only) or `upsert` (create and update, matched on email).
     pub mode: String,
-    pub status: String,
+    pub status: ImportStatus,
     pub processed: i32,
     pub created_count: i32,
     pub updated_count: i32,

@@ -1,5 +1,6 @@
 //! A callback due at a time, assigned to a user: open, done or cancelled.
 
+use crate::model::states::FollowUpStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -12,7 +13,7 @@ pub struct Model {
     pub created_by: Option<i32>,
     pub due_at: DateTimeUtc,
     pub note: String,
-    pub status: String,
+    pub status: FollowUpStatus,
     pub completed_at: Option<DateTimeUtc>,
     pub completed_by: Option<i32>,
     pub created_at: DateTimeUtc,

@@ -1,5 +1,6 @@
 //! One email: written in the same transaction as the change that causes it, then sent by the dispatcher. The permanent delivery log.
 
+use crate::model::states::OutboxStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,7 +15,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub body_html: String,
     pub category: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub locked_until: Option<DateTimeUtc>,

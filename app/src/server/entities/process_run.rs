@@ -1,5 +1,6 @@
 //! A run of one template version on one customer: `active`, `completed` or `cancelled`.
 
+use crate::model::states::RunStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -11,7 +12,7 @@ pub struct Model {
     pub version_id: i32,
     pub customer_id: i32,
     pub owner_id: i32,
-    pub status: String,
+    pub status: RunStatus,
     pub started_by: Option<i32>,
     /// `manual`, `customer_created` or `stage_changed`.
     pub started_how: String,

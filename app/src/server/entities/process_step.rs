@@ -1,6 +1,8 @@
 //! One step of a process version: what to do, who does it, when it is due, and for `data`
 //! steps the customer fields it fills (keys, one per line).
 
+use crate::model::states::StepKind;
+use crate::model::user::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -14,10 +16,10 @@ pub struct Model {
     pub guidance: String,
     pub tip: String,
     /// `task`, `data`, `approval` or `stop`.
-    pub kind: String,
+    pub kind: StepKind,
     /// `owner` (the run's owner), `role` (that role in the customer's team) or `user`.
     pub assignee_rule: String,
-    pub assignee_role: Option<String>,
+    pub assignee_role: Option<Role>,
     pub assignee_user_id: Option<i32>,
     /// None: no due time.
     pub due_amount: Option<i32>,

@@ -1,6 +1,8 @@
 //! One step of a run: its state (`waiting`, `available`, `done`, `skipped`, `approved`,
 //! `rejected`), assignee, and the timings and decisions process-gap analytics are built on.
 
+use crate::model::states::StepStatus;
+use crate::model::user::Role;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -11,10 +13,10 @@ pub struct Model {
     pub run_id: i32,
     pub step_id: i32,
     pub position: i32,
-    pub status: String,
+    pub status: StepStatus,
     /// A named person; None when the step goes to a role (`assignee_role`).
     pub assignee_id: Option<i32>,
-    pub assignee_role: Option<String>,
+    pub assignee_role: Option<Role>,
     pub available_at: Option<DateTimeUtc>,
     pub due_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,

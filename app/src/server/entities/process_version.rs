@@ -1,6 +1,7 @@
 //! One numbered version of a process template: `draft` (editable), `published` (frozen; new
 //! runs start on the newest one) or `archived` (no new runs; existing runs go on).
 
+use crate::model::states::VersionStatus;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -10,7 +11,7 @@ pub struct Model {
     pub id: i32,
     pub template_id: i32,
     pub number: i32,
-    pub status: String,
+    pub status: VersionStatus,
     pub name: String,
     pub goal: String,
     pub created_by: Option<i32>,

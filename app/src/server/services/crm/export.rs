@@ -2,7 +2,7 @@
 //! user may see, with cells that a spreadsheet would run as a formula neutralised.
 
 use crate::error::AppResult;
-use crate::model::crm::{CUSTOMER_KINDS, CustomerQuery, label_of};
+use crate::model::crm::{CustomerQuery};
 use crate::server::entities::{app_user, lifecycle_stage, team};
 use crate::server::services::platform::access::Actor;
 use crate::server::services::{crm::customers, platform::times};
@@ -91,7 +91,7 @@ pub async fn customers_csv<C: ConnectionTrait>(
         for (c, tags) in batch {
             out.push_str(&line(&[
                 c.name,
-                label_of(&CUSTOMER_KINDS, &c.kind),
+                c.kind.label().to_string(),
                 c.email.unwrap_or_default(),
                 c.phone.unwrap_or_default(),
                 stages.get(&c.stage_id).cloned().unwrap_or_default(),

@@ -3,6 +3,9 @@
 
 use crate::error::{AppError, AppResult};
 use crate::model::crm::FollowUpView;
+use crate::model::states::FollowUpStatus;
+use crate::model::user::Role;
+use sea_orm::sea_query::Expr;
 use crate::server::entities::{app_user, customer, follow_up};
 use crate::server::services::platform::access::{Actor, visible_customer};
 use crate::server::services::platform::{audit, begin_write, now, times};
@@ -13,9 +16,6 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-pub const OPEN: &str = "open";
-pub const DONE: &str = "done";
-pub const CANCELLED: &str = "cancelled";
 
 /// What a new follow-up needs, as typed.
 pub struct NewFollowUp<'a> {
@@ -57,7 +57,7 @@ async fn resolve<C: ConnectionTrait>(
                 || u.team_id.is_some_and(|t| actor.teams.contains(&t))
         })
         .ok_or_else(|| AppError::field("assignee_id", "Choose who should follow up from the list."))?;
-    let visible_to_assignee = assignee.role == "admin"
+    let visible_to_assignee = assignee.role == Role::Admin
         || c.owner_id == assignee.id
         || (c.team_id.is_some() && c.team_id == assignee.team_id)
         || crate::server::entities::team_manager::Entity::find()
@@ -84,7 +84,7 @@ async fn resolve<C: ConnectionTrait>(
 pub async fn refresh_next<C: ConnectionTrait>(db: &C, customer_id: i32) -> AppResult<()> {
     let next = follow_up::Entity::find()
         .filter(follow_up::Column::CustomerId.eq(customer_id))
-        .filter(follow_up::Column::Status.eq(OPEN))
+        .filter(follow_up::Column::Status.eq(FollowUpStatus::Open))
         .order_by_asc(follow_up::Column::DueAt)
         .one(db)
         .await?
@@ -112,7 +112,7 @@ async fn insert<C: ConnectionTrait>(
         created_by: Set(Some(actor.id)),
         due_at: Set(due),
         note: Set(note),
-        status: Set(OPEN.into()),
+        status: Set(FollowUpStatus::Open.into()),
         completed_at: Set(None),
         completed_by: Set(None),
         created_at: Set(now()),
@@ -165,10 +165,10 @@ async fn actionable<C: ConnectionTrait>(
     if f.assignee_id != actor.id && !actor.can_edit(&c) {
         return Err(AppError::Forbidden);
     }
-    if f.status != OPEN {
+    if f.status != FollowUpStatus::Open {
         return Err(AppError::Conflict(format!(
             "This follow-up is already {}.",
-            if f.status == DONE { "done" } else { "cancelled" }
+            if f.status == FollowUpStatus::Done { "done" } else { "cancelled" }
         )));
     }
     Ok((f, c))
@@ -178,15 +178,15 @@ async fn close<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     f: follow_up::Model,
-    status: &str,
+    status: FollowUpStatus,
 ) -> AppResult<()> {
     // Only an open row is closed: of two people closing it at once, one wins.
     let result = follow_up::Entity::update_many()
-        .col_expr(follow_up::Column::Status, status.into())
+        .col_expr(follow_up::Column::Status, Expr::value(status))
         .col_expr(follow_up::Column::CompletedAt, Some(now()).into())
         .col_expr(follow_up::Column::CompletedBy, Some(actor.id).into())
         .filter(follow_up::Column::Id.eq(f.id))
-        .filter(follow_up::Column::Status.eq(OPEN))
+        .filter(follow_up::Column::Status.eq(FollowUpStatus::Open))
         .exec(db)
         .await?;
     if result.rows_affected == 0 {
@@ -197,7 +197,7 @@ async fn close<C: ConnectionTrait>(
     audit::record(
         db,
         Some(actor.id),
-        if status == DONE {
+        if status == FollowUpStatus::Done {
             "follow_up.done"
         } else {
             "follow_up.cancel"
@@ -222,7 +222,7 @@ pub async fn complete<C: ConnectionTrait + TransactionTrait>(
     let txn = begin_write(db).await?;
     let (f, c) = actionable(&txn, actor, id).await?;
     let customer_id = f.customer_id;
-    close(&txn, actor, f, DONE).await?;
+    close(&txn, actor, f, FollowUpStatus::Done).await?;
     let next = match next {
         Some(next) => Some(insert(&txn, actor, &c, &next).await?),
         None => None,
@@ -240,7 +240,7 @@ pub async fn cancel<C: ConnectionTrait + TransactionTrait>(
     let txn = begin_write(db).await?;
     let (f, _) = actionable(&txn, actor, id).await?;
     let customer_id = f.customer_id;
-    close(&txn, actor, f, CANCELLED).await?;
+    close(&txn, actor, f, FollowUpStatus::Cancelled).await?;
     refresh_next(&txn, customer_id).await?;
     txn.commit().await?;
     Ok(())
@@ -315,7 +315,7 @@ pub async fn search<C: ConnectionTrait>(
     }
     if filter.overdue {
         query = query
-            .filter(follow_up::Column::Status.eq(OPEN))
+            .filter(follow_up::Column::Status.eq(FollowUpStatus::Open))
             .filter(follow_up::Column::DueAt.lt(now()));
     }
     let total = query.clone().count(db).await?;
@@ -365,8 +365,8 @@ pub async fn views<C: ConnectionTrait>(
                 assignee: users.get(&f.assignee_id).cloned().unwrap_or_default(),
                 due: times::display(f.due_at, tz),
                 due_input: times::input(f.due_at, tz),
-                overdue: f.status == OPEN && f.due_at < at,
-                can_act: f.status == OPEN
+                overdue: f.status == FollowUpStatus::Open && f.due_at < at,
+                can_act: f.status == FollowUpStatus::Open
                     && (f.assignee_id == actor.id || c.is_some_and(|c| actor.can_edit(c))),
                 completed: f.completed_at.map(|t| times::display(t, tz)),
                 note: f.note,
@@ -381,7 +381,7 @@ pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<
     let (_, end) = times::today_bounds(times::zone(&actor.timezone));
     let rows = follow_up::Entity::find()
         .filter(follow_up::Column::AssigneeId.eq(actor.id))
-        .filter(follow_up::Column::Status.eq(OPEN))
+        .filter(follow_up::Column::Status.eq(FollowUpStatus::Open))
         .filter(follow_up::Column::DueAt.lt(end))
         .order_by_asc(follow_up::Column::DueAt)
         .all(db)

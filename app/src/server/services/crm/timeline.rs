@@ -1,6 +1,7 @@
 //! Interactions with a customer, and the single customer view that brings the profile,
 //! contacts, timeline, follow-ups and change history together.
 
+use crate::model::states::FollowUpStatus;
 use crate::error::{AppError, AppResult};
 use crate::model::crm::{
     ChangeView, ContactView, CustomerDetail, INTERACTION_KINDS, InteractionView,
@@ -219,7 +220,7 @@ pub async fn detail<C: ConnectionTrait>(
         .await?;
     let (open, mut past): (Vec<_>, Vec<_>) = all_follow_ups
         .into_iter()
-        .partition(|f| f.status == follow_ups::OPEN);
+        .partition(|f| f.status == FollowUpStatus::Open);
     past.reverse();
     past.truncate(50);
     let tags = customer_tag::Entity::find()

@@ -371,7 +371,7 @@ impl From<&app_user::Model> for AuditUser {
     fn from(u: &app_user::Model) -> Self {
         AuditUser {
             email: u.email.clone(),
-            role: u.role.clone(),
+            role: u.role.as_str().to_string(),
             team_id: u.team_id,
             active: u.active,
         }
@@ -402,7 +402,7 @@ pub async fn update_role_and_team<C: TransactionTrait>(
     }
     let before = AuditUser::from(&user);
     let mut changed: app_user::ActiveModel = user.into();
-    changed.role = Set(role.as_str().to_string());
+    changed.role = Set(role);
     changed.team_id = Set(team_id);
     changed.updated_at = Set(now());
     let user = changed.update(&txn).await?;

@@ -2,6 +2,7 @@
 //! it, then delivered by the dispatcher. Temporary failures are retried with exponential
 //! backoff; permanent ones are marked failed. The rows stay as the delivery log.
 
+use crate::model::states::OutboxStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::entities::outbox_message::{self, Column};
 use crate::server::mailer::{Email, Mailer, SendError};
@@ -13,10 +14,6 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set, SqlErr,
 };
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const HELD: &str = "held";
 /// After this many temporary failures a message is given up as failed.
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -53,7 +50,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, message: NewMessage<'_>) -> App
         body_text: Set(message.text),
         body_html: Set(message.html),
         category: Set(message.category.to_string()),
-        status: Set(PENDING.to_string()),
+        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(at),
         locked_until: Set(None),
@@ -94,7 +91,7 @@ async fn claim<C: ConnectionTrait>(db: &C, id: i32, at: DateTime<Utc>) -> AppRes
     let result = outbox_message::Entity::update_many()
         .col_expr(Column::LockedUntil, Expr::value(at + TimeDelta::minutes(5)))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.eq(PENDING))
+        .filter(Column::Status.eq(OutboxStatus::Pending))
         .filter(
             Condition::any()
                 .add(Column::LockedUntil.is_null())
@@ -113,7 +110,7 @@ pub async fn dispatch_due<C: ConnectionTrait>(
 ) -> AppResult<DispatchReport> {
     let at = now();
     let due = outbox_message::Entity::find()
-        .filter(Column::Status.eq(PENDING))
+        .filter(Column::Status.eq(OutboxStatus::Pending))
         .filter(Column::NextAttemptAt.lte(at))
         .order_by_asc(Column::NextAttemptAt)
         .limit(limit)
@@ -143,13 +140,13 @@ pub async fn dispatch_due<C: ConnectionTrait>(
         row.locked_until = Set(None);
         if !mailer.is_delivering() {
             row.attempts = Set(attempts - 1);
-            row.status = Set(HELD.into());
+            row.status = Set(OutboxStatus::Held.into());
             row.last_error = Set(Some("not sent: no SMTP configured".into()));
             report.held += 1;
         } else {
             match mailer.send(&email).await {
                 Ok(()) => {
-                    row.status = Set(SENT.into());
+                    row.status = Set(OutboxStatus::Sent.into());
                     row.sent_at = Set(Some(now()));
                     row.last_error = Set(None);
                     done = true;
@@ -161,7 +158,7 @@ pub async fn dispatch_due<C: ConnectionTrait>(
                     report.retried += 1;
                 }
                 Err(SendError::Temporary(e)) | Err(SendError::Permanent(e)) => {
-                    row.status = Set(FAILED.into());
+                    row.status = Set(OutboxStatus::Failed.into());
                     row.last_error = Set(Some(e));
                     done = true;
                     report.failed += 1;

@@ -154,7 +154,7 @@ async fn replace_managers<C: ConnectionTrait>(
         let user = users::find(db, *id)
             .await
             .map_err(|_| AppError::field("user_id", "Choose a person from the list."))?;
-        let role = Role::parse(&user.role).unwrap_or(Role::Member);
+        let role = user.role;
         if !user.active || !role.at_least(Role::Manager) {
             return Err(AppError::field(
                 "user_id",
@@ -248,7 +248,7 @@ pub async fn overview<C: ConnectionTrait>(db: &C) -> AppResult<crate::model::adm
             .collect(),
         candidates: users
             .iter()
-            .filter(|u| u.active && Role::parse(&u.role).is_some_and(|r| r.at_least(Role::Manager)))
+            .filter(|u| u.active && u.role.at_least(Role::Manager))
             .map(|u| TeamRef {
                 id: u.id,
                 name: u.name.clone(),

@@ -62,7 +62,7 @@ pub async fn export<C: ConnectionTrait>(
                 title: s.title,
                 guidance: s.guidance,
                 tip: s.tip,
-                kind: s.kind,
+                kind: s.kind.as_str().to_string(),
                 due_amount: s.due_amount,
                 due_unit: s.due_unit,
                 due_from: s.due_from,

@@ -18,9 +18,6 @@ pub use triggers::set_trigger;
 use crate::error::{AppError, AppResult};
 use crate::server::services::platform::access::Actor;
 
-pub const DRAFT: &str = "draft";
-pub const PUBLISHED: &str = "published";
-pub const ARCHIVED: &str = "archived";
 
 const MAX_STEPS: usize = 100;
 

@@ -1,6 +1,7 @@
 //! A version's life: what stops a draft from publishing, publishing, a new draft from a
 //! published version, discarding a draft and archiving.
 
+use crate::model::states::{StepKind, VersionStatus};
 use crate::error::{AppError, AppResult};
 use crate::model::crm::Choice;
 use crate::server::entities::{app_user, process_step, process_template, process_version};
@@ -10,7 +11,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionSession, TransactionTrait,
 };
-use super::{ARCHIVED, DRAFT, PUBLISHED, admin_only};
+use super::admin_only;
 use super::steps::{data_field_choices, field_keys};
 use super::templates::{draft, find_template, find_version, rename_template, steps_of};
 
@@ -25,7 +26,7 @@ pub(super) async fn problems<C: ConnectionTrait>(
         out.push("Add at least one step.".to_string());
     }
     if let Some(first) = steps.first()
-        && first.kind == "approval"
+        && first.kind == StepKind::Approval
     {
         out.push(format!(
             "Step 1 “{}” is an approval, but there is no step before it to approve.",
@@ -72,7 +73,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
     let (name, number) = (v.name.clone(), v.number);
     let at = now();
     let mut changed: process_version::ActiveModel = v.into();
-    changed.status = Set(PUBLISHED.into());
+    changed.status = Set(VersionStatus::Published.into());
     changed.published_at = Set(Some(at));
     changed.published_by = Set(Some(actor.id));
     changed.updated_at = Set(at);
@@ -107,7 +108,7 @@ pub async fn new_draft<C: TransactionTrait + ConnectionTrait>(
         .order_by_desc(process_version::Column::Number)
         .all(&txn)
         .await?;
-    if let Some(existing) = versions.iter().find(|v| v.status == DRAFT) {
+    if let Some(existing) = versions.iter().find(|v| v.status == VersionStatus::Draft) {
         return Ok(existing.clone());
     }
     let Some(newest) = versions.first() else {
@@ -117,7 +118,7 @@ pub async fn new_draft<C: TransactionTrait + ConnectionTrait>(
     let created = process_version::ActiveModel {
         template_id: Set(template_id),
         number: Set(newest.number + 1),
-        status: Set(DRAFT.into()),
+        status: Set(VersionStatus::Draft.into()),
         name: Set(newest.name.clone()),
         goal: Set(newest.goal.clone()),
         created_by: Set(Some(actor.id)),
@@ -194,7 +195,7 @@ pub async fn archive_version<C: TransactionTrait + ConnectionTrait>(
     admin_only(actor)?;
     let txn = begin_write(db).await?;
     let v = find_version(&txn, version_id).await?;
-    if v.status != PUBLISHED {
+    if v.status != VersionStatus::Published {
         return Err(AppError::Conflict(format!(
             "Only a published version can be archived; version {} is {}.",
             v.number, v.status
@@ -202,7 +203,7 @@ pub async fn archive_version<C: TransactionTrait + ConnectionTrait>(
     }
     let (template_id, number) = (v.template_id, v.number);
     let mut changed: process_version::ActiveModel = v.into();
-    changed.status = Set(ARCHIVED.into());
+    changed.status = Set(VersionStatus::Archived.into());
     changed.archived_at = Set(Some(now()));
     changed.update(&txn).await?;
     audit::record(
@@ -211,8 +212,8 @@ pub async fn archive_version<C: TransactionTrait + ConnectionTrait>(
         "process.archive_version",
         "process_template",
         template_id,
-        Some(&serde_json::json!({ "version": number, "status": PUBLISHED })),
-        Some(&serde_json::json!({ "version": number, "status": ARCHIVED })),
+        Some(&serde_json::json!({ "version": number, "status": VersionStatus::Published })),
+        Some(&serde_json::json!({ "version": number, "status": VersionStatus::Archived })),
     )
     .await?;
     txn.commit().await?;

@@ -3,7 +3,8 @@
 
 use crate::error::{AppError, AppResult};
 use crate::model::crm::Choice;
-use crate::model::process::{CORE_DATA_FIELDS, DUE_FROM, DUE_UNITS, STEP_KINDS, StepDef, StepForm};
+use crate::model::process::{CORE_DATA_FIELDS, DUE_FROM, DUE_UNITS, StepDef, StepForm};
+use crate::model::states::StepKind;
 use crate::model::user::Role;
 use crate::server::entities::{app_user, custom_field, process_step, process_version};
 use crate::server::services::platform::access::Actor;
@@ -21,9 +22,9 @@ pub struct CheckedStep {
     pub title: String,
     pub guidance: String,
     pub tip: String,
-    pub kind: String,
+    pub kind: StepKind,
     pub assignee_rule: String,
-    pub assignee_role: Option<String>,
+    pub assignee_role: Option<Role>,
     pub assignee_user_id: Option<i32>,
     pub due_amount: Option<i32>,
     pub due_unit: String,
@@ -65,24 +66,25 @@ pub async fn check_step<C: ConnectionTrait>(db: &C, form: &StepForm) -> AppResul
     if form.tip.chars().count() > 2000 {
         errors.insert("tip".into(), "Keep the tip under 2,000 characters.".into());
     }
-    let kind = form.kind.trim();
-    if !STEP_KINDS.iter().any(|(k, _)| *k == kind) {
+    let parsed_kind = StepKind::parse(form.kind.trim());
+    if parsed_kind.is_none() {
         errors.insert("kind".into(), "Choose what kind of step this is.".into());
     }
+    let kind = parsed_kind.unwrap_or(StepKind::Task);
     // An approval is decided by the customer's team manager unless the form says otherwise.
     let rule = match (form.assignee_rule.trim(), kind) {
-        ("", "approval") => "role",
+        ("", StepKind::Approval) => "role",
         ("", _) => "owner",
         (r, _) => r,
     };
     let role_typed = match (form.assignee_role.trim(), kind) {
-        ("", "approval") => "manager",
+        ("", StepKind::Approval) => "manager",
         (r, _) => r,
     };
     let mut role = None;
     let mut user_id = None;
     match rule {
-        "owner" if kind == "approval" => {
+        "owner" if kind == StepKind::Approval => {
             errors.insert(
                 "assignee_rule".into(),
                 "An approval is decided by a role or a named person, not by the run's owner.".into(),
@@ -90,7 +92,7 @@ pub async fn check_step<C: ConnectionTrait>(db: &C, form: &StepForm) -> AppResul
         }
         "owner" => {}
         "role" => match Role::parse(role_typed) {
-            Some(r) => role = Some(r.as_str().to_string()),
+            Some(r) => role = Some(r),
             None => {
                 errors.insert("assignee_role".into(), "Choose the role that does this step.".into());
             }
@@ -145,7 +147,7 @@ pub async fn check_step<C: ConnectionTrait>(db: &C, form: &StepForm) -> AppResul
         errors.insert("due_from".into(), "Choose what the due time counts from.".into());
     }
     let optional = StepForm::ticked(&form.optional);
-    if optional && kind == "stop" {
+    if optional && kind == StepKind::Stop {
         errors.insert("optional".into(), "A stop step cannot be optional: everything after it waits for it.".into());
     }
     let choices = data_field_choices(db).await?;
@@ -162,10 +164,10 @@ pub async fn check_step<C: ConnectionTrait>(db: &C, form: &StepForm) -> AppResul
     }
     // Keep the order the customer form shows them in.
     keys.sort_by_key(|k| choices.iter().position(|c| &c.value == k));
-    if kind == "data" && keys.is_empty() && !errors.contains_key("fields") {
+    if kind == StepKind::Data && keys.is_empty() && !errors.contains_key("fields") {
         errors.insert("fields".into(), "Tick the customer fields this step fills in.".into());
     }
-    if kind != "data" {
+    if kind != StepKind::Data {
         keys.clear();
     }
     if !errors.is_empty() {
@@ -175,7 +177,7 @@ pub async fn check_step<C: ConnectionTrait>(db: &C, form: &StepForm) -> AppResul
         title: title.to_string(),
         guidance: form.guidance.trim().to_string(),
         tip: form.tip.trim().to_string(),
-        kind: kind.to_string(),
+        kind,
         assignee_rule: rule.to_string(),
         assignee_role: role,
         assignee_user_id: user_id,
@@ -370,14 +372,6 @@ pub fn field_keys(step: &process_step::Model) -> Vec<String> {
         .collect()
 }
 
-fn role_label(role: &str) -> String {
-    match role {
-        "admin" => "An admin".into(),
-        "manager" => "A manager of the customer's team".into(),
-        _ => "Anyone in the customer's team".into(),
-    }
-}
-
 /// "Due 2 working days after the step before is done".
 pub fn due_label(s: &process_step::Model) -> String {
     match s.due_amount {
@@ -398,7 +392,7 @@ pub fn due_label(s: &process_step::Model) -> String {
 /// Who does a step, in words.
 pub fn assignee_label(s: &process_step::Model, users: &HashMap<i32, String>) -> String {
     match (s.assignee_rule.as_str(), &s.assignee_role, s.assignee_user_id) {
-        ("role", Some(role), _) => role_label(role),
+        ("role", Some(role), _) => role.as_assignee().into(),
         ("user", _, Some(id)) => users.get(&id).cloned().unwrap_or_else(|| "A removed user".into()),
         _ => "The run's owner".into(),
     }
@@ -421,9 +415,9 @@ pub(super) async fn step_defs<C: ConnectionTrait>(
                 title: s.title.clone(),
                 guidance: s.guidance.clone(),
                 tip: s.tip.clone(),
-                kind: s.kind.clone(),
+                kind: s.kind,
                 assignee_rule: s.assignee_rule.clone(),
-                assignee_role: s.assignee_role.clone(),
+                assignee_role: s.assignee_role,
                 assignee_user_id: s.assignee_user_id,
                 assignee_label: assignee_label(s, &users),
                 due_amount: s.due_amount,
@@ -446,9 +440,9 @@ pub(super) async fn step_defs<C: ConnectionTrait>(
                     title: s.title.clone(),
                     guidance: s.guidance.clone(),
                     tip: s.tip.clone(),
-                    kind: s.kind.clone(),
+                    kind: s.kind.as_str().to_string(),
                     assignee_rule: s.assignee_rule.clone(),
-                    assignee_role: s.assignee_role.clone().unwrap_or_default(),
+                    assignee_role: s.assignee_role.map(|r| r.as_str().to_string()).unwrap_or_default(),
                     assignee_user_id: s.assignee_user_id.map(|i| i.to_string()).unwrap_or_default(),
                     due_amount: s.due_amount.map(|n| n.to_string()).unwrap_or_default(),
                     due_unit: s.due_unit.clone(),

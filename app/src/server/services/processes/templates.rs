@@ -1,5 +1,6 @@
 //! Templates and their versions: creating, renaming, the draft, and the list and detail views.
 
+use crate::model::states::VersionStatus;
 use crate::error::{AppError, AppResult};
 use crate::model::crm::Choice;
 use crate::model::process::{TemplateDetail, TemplateRow, VersionDetail, VersionRow};
@@ -14,7 +15,7 @@ use sea_orm::{
     QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
-use super::{DRAFT, PUBLISHED, admin_only};
+use super::admin_only;
 use super::steps::{data_field_choices, step_defs};
 use super::publish::problems;
 use super::triggers::trigger_label;
@@ -70,7 +71,7 @@ pub async fn create_template<C: TransactionTrait + ConnectionTrait>(
     let version = process_version::ActiveModel {
         template_id: Set(template.id),
         number: Set(1),
-        status: Set(DRAFT.into()),
+        status: Set(VersionStatus::Draft.into()),
         name: Set(name.clone()),
         goal: Set(goal),
         created_by: Set(Some(actor.id)),
@@ -114,7 +115,7 @@ pub(super) async fn find_template<C: ConnectionTrait>(db: &C, id: i32) -> AppRes
 /// The draft version `id`, for a change; a published or archived version is frozen.
 pub(super) async fn draft<C: ConnectionTrait>(db: &C, id: i32) -> AppResult<process_version::Model> {
     let v = find_version(db, id).await?;
-    if v.status != DRAFT {
+    if v.status != VersionStatus::Draft {
         return Err(AppError::Conflict(format!(
             "Version {} is {} and can no longer change; start a new draft to edit the process.",
             v.number, v.status
@@ -137,7 +138,7 @@ pub async fn current_version<C: ConnectionTrait>(
 ) -> AppResult<Option<process_version::Model>> {
     Ok(process_version::Entity::find()
         .filter(process_version::Column::TemplateId.eq(template_id))
-        .filter(process_version::Column::Status.eq(PUBLISHED))
+        .filter(process_version::Column::Status.eq(VersionStatus::Published))
         .order_by_desc(process_version::Column::Number)
         .one(db)
         .await?)
@@ -227,8 +228,8 @@ pub async fn list<C: ConnectionTrait>(db: &C, with_archived: bool) -> AppResult<
             id: t.id,
             name: t.name.clone(),
             trigger: trigger_label(db, &t.trigger_kind, t.trigger_stage_id).await?,
-            published: mine.clone().filter(|v| v.status == PUBLISHED).map(|v| v.number).max(),
-            draft: mine.clone().find(|v| v.status == DRAFT).map(|v| v.number),
+            published: mine.clone().filter(|v| v.status == VersionStatus::Published).map(|v| v.number).max(),
+            draft: mine.clone().find(|v| v.status == VersionStatus::Draft).map(|v| v.number),
             active_runs: active.get(&t.id).copied().unwrap_or(0),
             archived: t.archived_at.is_some(),
         });
@@ -249,7 +250,7 @@ pub async fn detail<C: ConnectionTrait>(
         .order_by_desc(process_version::Column::Number)
         .all(db)
         .await?;
-    if !actor.is_admin() && !versions.iter().any(|v| v.status != DRAFT) {
+    if !actor.is_admin() && !versions.iter().any(|v| v.status != VersionStatus::Draft) {
         return Err(AppError::NotFound);
     }
     let mut runs: HashMap<i32, u64> = HashMap::new();
@@ -290,7 +291,7 @@ pub async fn detail<C: ConnectionTrait>(
         .unwrap_or_default();
     let shown = versions
         .iter()
-        .find(|v| v.status == PUBLISHED)
+        .find(|v| v.status == VersionStatus::Published)
         .or(versions.first());
     Ok(TemplateDetail {
         id: t.id,
@@ -319,13 +320,13 @@ pub async fn version_detail<C: ConnectionTrait>(
     version_id: i32,
 ) -> AppResult<VersionDetail> {
     let v = find_version(db, version_id).await?;
-    if v.status == DRAFT && !actor.is_admin() {
+    if v.status == VersionStatus::Draft && !actor.is_admin() {
         return Err(AppError::NotFound);
     }
     let steps = steps_of(db, v.id).await?;
-    let editable = v.status == DRAFT && actor.is_admin();
+    let editable = v.status == VersionStatus::Draft && actor.is_admin();
     let field_choices = data_field_choices(db).await?;
-    let problems = if v.status == DRAFT { problems(db, &steps, &field_choices).await? } else { Vec::new() };
+    let problems = if v.status == VersionStatus::Draft { problems(db, &steps, &field_choices).await? } else { Vec::new() };
     let user_choices = if editable {
         app_user::Entity::find()
             .filter(app_user::Column::Active.eq(true))

@@ -2,11 +2,13 @@
 //! data, many customers over the demo staff with tags, months of interactions and open
 //! follow-ups, written in large batches. Deterministic, so every run measures the same data.
 
+use crate::model::states::CustomerKind;
+use crate::model::states::FollowUpStatus;
 use crate::error::AppResult;
 use crate::server::entities::{
     app_user, customer, customer_tag, follow_up, interaction, lifecycle_stage,
 };
-use crate::server::services::{platform::{begin_write, now}, crm::{customers::name_key, follow_ups}};
+use crate::server::services::{platform::{begin_write, now}, crm::{customers::name_key}};
 use chrono::TimeDelta;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -120,7 +122,7 @@ pub async fn seed(db: &DatabaseConnection, customers: usize, interactions: usize
                     created_by: Set(Some(owner.id)),
                     due_at: Set(at),
                     note: Set("Call back".into()),
-                    status: Set(follow_ups::OPEN.into()),
+                    status: Set(FollowUpStatus::Open.into()),
                     completed_at: Set(None),
                     completed_by: Set(None),
                     created_at: Set(created),
@@ -135,7 +137,7 @@ pub async fn seed(db: &DatabaseConnection, customers: usize, interactions: usize
             }
             rows.push(customer::ActiveModel {
                 id: Set(id),
-                kind: Set(if i % 4 == 0 { "person" } else { "organisation" }.into()),
+                kind: Set(if i % 4 == 0 { CustomerKind::Person } else { CustomerKind::Organisation }),
                 name_key: Set(key),
                 name: Set(name),
                 email_key: Set(email.clone()),

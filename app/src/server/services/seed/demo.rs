@@ -3,6 +3,8 @@
 //! (some stale), interactions and follow-ups, and three processes with a few hundred runs
 //! (`demo_processes`); added only to an empty database.
 
+use crate::model::states::CustomerKind;
+use crate::model::states::FollowUpStatus;
 use crate::error::AppResult;
 use crate::model::user::Role;
 use crate::server::entities::{app_user, custom_field, custom_value, team, team_manager};
@@ -81,13 +83,13 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<bool> {
         .await?;
         staff.push(user);
     }
-    staff.extend(everyone.into_iter().filter(|u| u.role != "admin"));
+    staff.extend(everyone.into_iter().filter(|u| u.role != Role::Admin));
     seed_customers(&txn, &staff).await?;
     if let Some(admin) = app_user::Entity::find()
         .all(&txn)
         .await?
         .into_iter()
-        .find(|u| u.role == "admin")
+        .find(|u| u.role == Role::Admin)
     {
         crate::server::services::seed::processes::seed(&txn, &admin).await?;
     }
@@ -166,7 +168,7 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
         let stage = &stages[rng.next(stages.len())];
         let created = start - chrono::TimeDelta::days(30 + rng.next(300) as i64);
         let c = customer::ActiveModel {
-            kind: Set(if organisation { "organisation" } else { "person" }.into()),
+            kind: Set(if organisation { CustomerKind::Organisation } else { CustomerKind::Person }),
             name_key: Set(key),
             name: Set(name),
             email_key: Set(email.clone()),
@@ -251,7 +253,7 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
                 created_by: Set(Some(owner.id)),
                 due_at: Set(start + chrono::TimeDelta::hours(hours)),
                 note: Set(["Call back about the quote", "Check the delivery arrived", "Ask for a referral", ""][rng.next(4)].into()),
-                status: Set(crate::server::services::crm::follow_ups::OPEN.into()),
+                status: Set(FollowUpStatus::Open.into()),
                 completed_at: Set(None),
                 completed_by: Set(None),
                 created_at: Set(created),
@@ -267,7 +269,7 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
                 created_by: Set(Some(owner.id)),
                 due_at: Set(at),
                 note: Set("Follow up on the last conversation".into()),
-                status: Set(crate::server::services::crm::follow_ups::DONE.into()),
+                status: Set(FollowUpStatus::Done.into()),
                 completed_at: Set(Some(at)),
                 completed_by: Set(Some(owner.id)),
                 created_at: Set(at),
@@ -293,9 +295,9 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
 /// re-confirm it every 90 days) and a contract renewal date.
 async fn seed_fields<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<Vec<custom_field::Model>> {
     let defs = [
-        ("account_number", "Account number", "text", "", true, Some("[A-Z]{2}-[0-9]{5}"), "member", None),
-        ("revenue_band", "Revenue band", "choice", "Small\nMedium\nLarge\nEnterprise", true, None, "manager", Some(90)),
-        ("renewal_date", "Contract renewal", "date", "", false, None, "member", Some(365)),
+        ("account_number", "Account number", "text", "", true, Some("[A-Z]{2}-[0-9]{5}"), Role::Member, None),
+        ("revenue_band", "Revenue band", "choice", "Small\nMedium\nLarge\nEnterprise", true, None, Role::Manager, Some(90)),
+        ("renewal_date", "Contract renewal", "date", "", false, None, Role::Member, Some(365)),
     ];
     let mut out = Vec::new();
     for (i, (key, label, kind, options, required, pattern, owner, fresh)) in defs.into_iter().enumerate() {
@@ -309,7 +311,7 @@ async fn seed_fields<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<Vec<custo
                 min_value: Set(None),
                 max_value: Set(None),
                 pattern: Set(pattern.map(String::from)),
-                owner_role: Set(owner.into()),
+                owner_role: Set(owner),
                 freshness_days: Set(fresh),
                 position: Set(i as i32 + 1),
                 active: Set(true),

@@ -4,6 +4,7 @@
 //! some approvals long, a few rejected and reworked, some open steps overdue. The timings are
 //! what the process-gap analytics read, so they follow the same rules a real run does.
 
+use crate::model::states::{RunStatus, StepKind, StepStatus};
 use crate::error::AppResult;
 use crate::model::process::StepForm;
 use crate::server::entities::{
@@ -162,13 +163,13 @@ async fn seed_runs<C: ConnectionTrait>(db: &C, admin_id: i32, templates: &[(i32,
             // Most runs are finished; recent ones are more likely still open.
             let age_days = (start - started).num_days();
             let outcome = match (rng.next(100), age_days) {
-                (n, d) if d < 20 && n < 70 => "active",
-                (n, _) if n < 8 => "cancelled",
-                (n, _) if n < 14 => "active",
-                _ => "completed",
+                (n, d) if d < 20 && n < 70 => RunStatus::Active,
+                (n, _) if n < 8 => RunStatus::Cancelled,
+                (n, _) if n < 14 => RunStatus::Active,
+                _ => RunStatus::Completed,
             };
             let is_at_risk_now = Some(c.stage_id) == at_risk && which == 2;
-            let outcome = if is_at_risk_now { "active" } else { outcome };
+            let outcome = if is_at_risk_now { RunStatus::Active } else { outcome };
             seed_run(db, &mut rng, c, template_id, version_id, approver, started, outcome).await?;
         }
     }
@@ -184,7 +185,7 @@ async fn seed_run<C: ConnectionTrait>(
     version_id: i32,
     approver: i32,
     started: DateTime<Utc>,
-    outcome: &str,
+    outcome: RunStatus,
 ) -> AppResult<()> {
     let defs = processes::steps_of(db, version_id).await?;
     let names: HashMap<i32, String> = app_user::Entity::find()
@@ -201,7 +202,7 @@ async fn seed_run<C: ConnectionTrait>(
         version_id: Set(version_id),
         customer_id: Set(c.id),
         owner_id: Set(c.owner_id),
-        status: Set("active".into()),
+        status: Set(RunStatus::Active),
         started_by: Set(Some(c.owner_id)),
         started_how: Set("manual".into()),
         started_at: Set(started),
@@ -216,14 +217,14 @@ async fn seed_run<C: ConnectionTrait>(
     .await?;
     let mut events = vec![(started, None, Some(c.owner_id), "started", format!("Started by {}", name(c.owner_id)))];
     // Where an active run stops: a step in the middle.
-    let stop_at = if outcome == "completed" { defs.len() } else { 1 + rng.next(defs.len().saturating_sub(1).max(1)) };
+    let stop_at = if outcome == RunStatus::Completed { defs.len() } else { 1 + rng.next(defs.len().saturating_sub(1).max(1)) };
     let mut clock = started;
     let mut previous_done = started;
     let mut reworked: Vec<i32> = Vec::new();
     let mut rows = Vec::new();
     let mut flags: Vec<(&str, bool, bool)> = Vec::new();
     for (i, def) in defs.iter().enumerate() {
-        let who = if def.kind == "approval" { approver } else { c.owner_id };
+        let who = if def.kind == StepKind::Approval { approver } else { c.owner_id };
         let base = if def.due_from == "previous" && i > 0 { previous_done } else { started };
         let due = def.due_amount.map(|n| add_offset(base, n, &def.due_unit, def.working_days, tz));
         let assignee = (def.assignee_rule != "role").then_some(c.owner_id);
@@ -232,7 +233,7 @@ async fn seed_run<C: ConnectionTrait>(
             run_id: Set(run.id),
             step_id: Set(def.id),
             position: Set(def.position),
-            status: Set("waiting".into()),
+            status: Set(StepStatus::Waiting),
             assignee_id: Set(assignee),
             assignee_role: Set(role),
             available_at: Set(None),
@@ -262,12 +263,12 @@ async fn seed_run<C: ConnectionTrait>(
                 done = at - TimeDelta::hours(1);
             }
             if def.optional && rng.next(4) == 0 {
-                row.status = Set("skipped".into());
+                row.status = Set(StepStatus::Skipped);
                 row.skip_reason = Set(Some("Not needed for this customer".into()));
                 row.completed_at = Set(Some(done));
                 row.completed_by = Set(Some(who));
                 events.push((done, Some(i), Some(who), "skipped", format!("{} skipped “{}”: not needed for this customer", name(who), def.title)));
-            } else if def.kind == "approval" {
+            } else if def.kind == StepKind::Approval {
                 if rng.next(5) == 0 {
                     // Rejected once: the step before is reworked, then approved.
                     events.push((done, Some(i), Some(approver), "rejected", format!("{} rejected “{}”: the figures do not add up", name(approver), def.title)));
@@ -277,7 +278,7 @@ async fn seed_run<C: ConnectionTrait>(
                     done += rng.hours(2, 24 * 2);
                     reworked.push(def.position - 1);
                 }
-                row.status = Set("approved".into());
+                row.status = Set(StepStatus::Approved);
                 row.decision = Set(Some("approved".into()));
                 row.decided_at = Set(Some(done));
                 row.decided_by = Set(Some(approver));
@@ -285,7 +286,7 @@ async fn seed_run<C: ConnectionTrait>(
                 row.completed_by = Set(Some(approver));
                 events.push((done, Some(i), Some(approver), "approved", format!("{} approved “{}”", name(approver), def.title)));
             } else {
-                row.status = Set("done".into());
+                row.status = Set(StepStatus::Done);
                 row.completed_at = Set(Some(done));
                 row.completed_by = Set(Some(who));
                 events.push((done, Some(i), Some(who), "completed", format!("{} completed “{}”", name(who), def.title)));
@@ -300,11 +301,11 @@ async fn seed_run<C: ConnectionTrait>(
         rows.push(row);
     }
     // An active run's open steps follow the same rule as a real run's.
-    if outcome == "active" {
+    if outcome == RunStatus::Active {
         let open = crate::model::process::open_steps(&flags);
         for (row, is_open) in rows.iter_mut().zip(open) {
             if is_open {
-                row.status = Set("available".into());
+                row.status = Set(StepStatus::Available);
                 row.available_at = Set(Some(clock));
             }
         }
@@ -314,11 +315,11 @@ async fn seed_run<C: ConnectionTrait>(
     }
     let mut finished = None;
     match outcome {
-        "completed" => {
+        RunStatus::Completed => {
             finished = Some(clock);
             events.push((clock, None, None, "completed", "Every required step is done: the run is complete.".to_string()));
         }
-        "cancelled" => {
+        RunStatus::Cancelled => {
             let when = clock + rng.hours(1, 48);
             let when = if when > at { at } else { when };
             finished = Some(when);
@@ -358,11 +359,11 @@ async fn seed_run<C: ConnectionTrait>(
     }
     process_run::ActiveModel {
         id: Set(run.id),
-        status: Set(outcome.into()),
+        status: Set(outcome),
         finished_at: Set(finished),
-        cancelled_by: Set((outcome == "cancelled").then_some(c.owner_id)),
-        cancel_reason: Set((outcome == "cancelled").then(|| "The customer withdrew".to_string())),
-        active_key: Set((outcome == "active").then(|| format!("{template_id}:{}", c.id))),
+        cancelled_by: Set((outcome == RunStatus::Cancelled).then_some(c.owner_id)),
+        cancel_reason: Set((outcome == RunStatus::Cancelled).then(|| "The customer withdrew".to_string())),
+        active_key: Set((outcome == RunStatus::Active).then(|| format!("{template_id}:{}", c.id))),
         ..Default::default()
     }
     .update(db)

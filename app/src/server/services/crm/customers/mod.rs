@@ -8,7 +8,8 @@ pub use list::{stage_choices, people_choices, owner_choices, tags_in_use, for_ex
 pub use step_data::{check_step_data, apply_step_data};
 
 use crate::error::{AppError, AppResult};
-use crate::model::crm::{CUSTOMER_KINDS, CustomerForm};
+use crate::model::crm::CustomerForm;
+use crate::model::states::CustomerKind;
 use crate::server::entities::{
     app_user, custom_field, custom_value, customer, customer_tag, lifecycle_stage, };
 use crate::server::services::platform::access::{Actor, editable_customer};
@@ -45,7 +46,7 @@ pub fn parse_tags(tags: &str) -> Vec<String> {
 /// A validated customer form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedCustomer {
-    pub kind: String,
+    pub kind: CustomerKind,
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -77,8 +78,8 @@ pub async fn check<C: ConnectionTrait>(
     form: &CustomerForm,
 ) -> AppResult<CheckedCustomer> {
     let mut fields = BTreeMap::new();
-    let kind = form.kind.trim();
-    if !CUSTOMER_KINDS.iter().any(|(k, _)| *k == kind) {
+    let kind = CustomerKind::parse(form.kind.trim());
+    if kind.is_none() {
         fields.insert("kind".into(), "Choose organisation or person.".into());
     }
     let name = form.name.trim();
@@ -141,9 +142,9 @@ pub async fn check<C: ConnectionTrait>(
     }
     let defined = crate::server::services::crm::fields::active(db).await?;
     let custom = crate::server::services::crm::fields::check_values(actor, &defined, &form.custom, &mut fields);
-    match (stage, owner) {
-        (Some(stage), Some(owner)) if fields.is_empty() => Ok(CheckedCustomer {
-            kind: kind.to_string(),
+    match (stage, owner, kind) {
+        (Some(stage), Some(owner), Some(kind)) if fields.is_empty() => Ok(CheckedCustomer {
+            kind,
             name: name.to_string(),
             email: (!email.is_empty()).then(|| email.to_string()),
             phone: (!phone.is_empty()).then(|| phone.to_string()),
@@ -288,7 +289,7 @@ async fn snapshot<C: ConnectionTrait>(
         .map(|u| u.name)
         .unwrap_or_default();
     let mut snap = BTreeMap::from([
-        ("kind".into(), crate::model::crm::label_of(&CUSTOMER_KINDS, &c.kind)),
+        ("kind".into(), c.kind.label().to_string()),
         ("name".into(), c.name.clone()),
         ("email".into(), c.email.clone().unwrap_or_default()),
         ("phone".into(), c.phone.clone().unwrap_or_default()),
@@ -439,7 +440,7 @@ pub async fn form_of<C: ConnectionTrait>(db: &C, c: &customer::Model) -> AppResu
         .unwrap_or_default();
     let tags = tags_of(db, &[c.id]).await?.remove(&c.id).unwrap_or_default();
     Ok(CustomerForm {
-        kind: c.kind.clone(),
+        kind: c.kind.as_str().to_string(),
         name: c.name.clone(),
         email: c.email.clone().unwrap_or_default(),
         phone: c.phone.clone().unwrap_or_default(),

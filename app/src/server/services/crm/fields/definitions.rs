@@ -66,7 +66,7 @@ fn form_of(f: &custom_field::Model) -> CustomFieldForm {
         min_value: number_text(f.min_value),
         max_value: number_text(f.max_value),
         pattern: f.pattern.clone().unwrap_or_default(),
-        owner_role: f.owner_role.clone(),
+        owner_role: f.owner_role.as_str().to_string(),
         freshness_days: f.freshness_days.map(|d| d.to_string()).unwrap_or_default(),
     }
 }
@@ -78,7 +78,7 @@ struct CheckedField {
     min_value: Option<f64>,
     max_value: Option<f64>,
     pattern: Option<String>,
-    owner_role: String,
+    owner_role: Role,
     freshness_days: Option<i32>,
 }
 
@@ -135,8 +135,8 @@ fn check_definition(form: &CustomFieldForm) -> AppResult<CheckedField> {
             errors.insert("pattern".into(), format!("This is not a valid pattern: {first}"));
         }
     }
-    let owner_role = form.owner_role.trim();
-    if Role::parse(owner_role).is_none() {
+    let owner_role = Role::parse(form.owner_role.trim());
+    if owner_role.is_none() {
         errors.insert("owner_role".into(), "Choose the role that keeps this field current.".into());
     }
     let freshness_days = match form.freshness_days.trim() {
@@ -149,9 +149,9 @@ fn check_definition(form: &CustomFieldForm) -> AppResult<CheckedField> {
             }
         },
     };
-    if !errors.is_empty() {
+    let Some(owner_role) = owner_role.filter(|_| errors.is_empty()) else {
         return Err(AppError::invalid(errors));
-    }
+    };
     Ok(CheckedField {
         label: label.to_string(),
         field_type: field_type.to_string(),
@@ -159,7 +159,7 @@ fn check_definition(form: &CustomFieldForm) -> AppResult<CheckedField> {
         min_value: min_value.filter(|_| field_type == "number"),
         max_value: max_value.filter(|_| field_type == "number"),
         pattern: Some(pattern.to_string()).filter(|p| !p.is_empty() && field_type == "text"),
-        owner_role: owner_role.to_string(),
+        owner_role,
         freshness_days,
     })
 }

@@ -42,7 +42,7 @@ fn options_of(field: &custom_field::Model) -> Vec<String> {
 }
 
 fn owner_role(field: &custom_field::Model) -> Role {
-    Role::parse(&field.owner_role).unwrap_or(Role::Member)
+    field.owner_role
 }
 
 fn role_label(role: Role) -> &'static str {
@@ -383,7 +383,7 @@ mod tests {
             min_value: Some(0.0),
             max_value: Some(100.0),
             pattern: Some(r"[A-Z]{2}-\d{5}".into()),
-            owner_role: "member".into(),
+            owner_role: Role::Member,
             freshness_days: Some(30),
             position: 1,
             active: true,

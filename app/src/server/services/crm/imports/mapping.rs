@@ -2,7 +2,8 @@
 //! plan for one row (create, update, skip or refuse) with its messages.
 
 use crate::error::{AppError, AppResult};
-use crate::model::crm::{CUSTOMER_KINDS, Choice, CustomerForm};
+use crate::model::crm::{Choice, CustomerForm};
+use crate::model::states::{CustomerKind, ImportStatus};
 use crate::server::entities::{app_user, customer, customer_import, lifecycle_stage};
 use crate::server::services::platform::access::Actor;
 use crate::server::services::{platform::users, crm::{customers, fields}};
@@ -185,7 +186,7 @@ impl Lookups {
     /// owned by the importer.
     fn blank(&self) -> CustomerForm {
         CustomerForm {
-            kind: CUSTOMER_KINDS[0].0.into(),
+            kind: CustomerKind::Organisation.as_str().into(),
             stage: self.stages.first().map(|s| s.key.clone()).unwrap_or_default(),
             ..Default::default()
         }
@@ -333,19 +334,19 @@ pub async fn save_mapping<C: ConnectionTrait>(
     start: bool,
 ) -> AppResult<()> {
     let import = visible_import(db, actor, id).await?;
-    if import.status != "uploaded" {
+    if import.status != ImportStatus::Uploaded {
         return Err(AppError::Conflict("This import has already started; its mapping can no longer change.".into()));
     }
     let targets = targets(db).await?;
     let mapping = checked_mapping(&json_list(&import.headers), &targets, columns, mode)?;
     let mapping = serde_json::to_string(&mapping).map_err(|e| crate::error::internal("import json", e))?;
-    let status = if start { "queued" } else { "uploaded" };
+    let status = if start { ImportStatus::Queued } else { ImportStatus::Uploaded };
     customer_import::Entity::update_many()
         .col_expr(customer_import::Column::Mapping, Expr::value(mapping))
         .col_expr(customer_import::Column::Mode, Expr::value(mode.to_string()))
         .col_expr(customer_import::Column::Status, Expr::value(status))
         .filter(customer_import::Column::Id.eq(id))
-        .filter(customer_import::Column::Status.eq("uploaded"))
+        .filter(customer_import::Column::Status.eq(ImportStatus::Uploaded))
         .exec(db)
         .await?;
     Ok(())

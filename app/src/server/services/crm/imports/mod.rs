@@ -14,11 +14,12 @@ pub use mapping::save_mapping;
 pub use parse::{decode, Table, parse};
 pub use worker::work;
 
+use crate::model::states::ImportStatus;
 use crate::error::{AppError, AppResult};
 use crate::model::crm::Choice;
 use crate::model::imports::{
     ImportRowView, ImportSummary, ImportView, ImportsOverview, PreviewRow, RESULT_FILTERS,
-    RESULTS_PER_PAGE, status_label,
+    RESULTS_PER_PAGE,
 };
 use crate::server::entities::{customer_import, customer_import_row};
 use crate::server::services::platform::access::Actor;
@@ -75,9 +76,9 @@ async fn refuse_or_keep<C: ConnectionTrait>(
     let (content, rows, headers, mapping, status, error) = match checked {
         Ok((text, table)) => {
             let mapping = guess_mapping(&table.headers, &targets(db).await?);
-            (text, table.rows.len() as i32, json(&table.headers)?, json(&mapping)?, "uploaded", None)
+            (text, table.rows.len() as i32, json(&table.headers)?, json(&mapping)?, ImportStatus::Uploaded, None)
         }
-        Err(reason) => (String::new(), 0, "[]".into(), "[]".into(), "rejected", Some(reason)),
+        Err(reason) => (String::new(), 0, "[]".into(), "[]".into(), ImportStatus::Rejected, Some(reason)),
     };
     Ok(customer_import::ActiveModel {
         user_id: Set(actor.id),
@@ -87,7 +88,7 @@ async fn refuse_or_keep<C: ConnectionTrait>(
         headers: Set(headers),
         mapping: Set(mapping),
         mode: Set("create".into()),
-        status: Set(status.into()),
+        status: Set(status),
         processed: Set(0),
         created_count: Set(0),
         updated_count: Set(0),
@@ -133,7 +134,7 @@ pub async fn overview<C: ConnectionTrait>(
     rejected: Option<i32>,
 ) -> AppResult<ImportsOverview> {
     let rejected = match rejected {
-        Some(id) => visible_import(db, actor, id).await.ok().filter(|i| i.status == "rejected").and_then(|i| i.error),
+        Some(id) => visible_import(db, actor, id).await.ok().filter(|i| i.status == ImportStatus::Rejected).and_then(|i| i.error),
         None => None,
     };
     let mut q = customer_import::Entity::find()
@@ -153,7 +154,7 @@ pub async fn overview<C: ConnectionTrait>(
     if !actor.is_admin() {
         q = q.filter(customer_import::Column::UserId.eq(actor.id));
     }
-    type Row = (i32, i32, String, String, chrono::DateTime<chrono::Utc>, i32, i32, i32, i32, i32);
+    type Row = (i32, i32, String, ImportStatus, chrono::DateTime<chrono::Utc>, i32, i32, i32, i32, i32);
     let rows: Vec<Row> = q
         .order_by_desc(customer_import::Column::Id)
         .limit(30)
@@ -175,7 +176,6 @@ pub async fn overview<C: ConnectionTrait>(
             .map(|(id, user_id, file_name, status, at, row_count, created, updated, skipped, failed)| ImportSummary {
                 id,
                 file_name,
-                status_label: status_label(&status).into(),
                 status,
                 uploaded_by: names.get(&user_id).cloned().unwrap_or_default(),
                 created_at: times::display(at, tz),
@@ -192,13 +192,13 @@ pub async fn overview<C: ConnectionTrait>(
 /// Queues the revert of a finished import.
 pub async fn revert<C: ConnectionTrait>(db: &C, actor: &Actor, id: i32) -> AppResult<()> {
     let import = visible_import(db, actor, id).await?;
-    if import.status != "done" {
+    if import.status != ImportStatus::Done {
         return Err(AppError::Conflict("Only a finished import can be reverted, and only once.".into()));
     }
     customer_import::Entity::update_many()
-        .col_expr(customer_import::Column::Status, Expr::value("revert_queued"))
+        .col_expr(customer_import::Column::Status, Expr::value(ImportStatus::RevertQueued))
         .filter(customer_import::Column::Id.eq(id))
-        .filter(customer_import::Column::Status.eq("done"))
+        .filter(customer_import::Column::Status.eq(ImportStatus::Done))
         .exec(db)
         .await?;
     Ok(())
@@ -219,7 +219,7 @@ pub async fn view<C: ConnectionTrait>(
     let tz = times::zone(&actor.timezone);
     let mut preview = Vec::new();
     let mut preview_failures = 0;
-    if import.status == "uploaded" {
+    if import.status == ImportStatus::Uploaded {
         let table = parse(&import.content, usize::MAX).unwrap_or(Table { headers: vec![], rows: vec![] });
         for (line, cells) in table.rows.iter().take(PREVIEW_ROWS) {
             let (action, messages) = preview_row(db, actor, &lookups, &targets, cells).await?;
@@ -269,8 +269,7 @@ pub async fn view<C: ConnectionTrait>(
     Ok(ImportView {
         id: import.id,
         file_name: import.file_name,
-        status_label: status_label(&import.status).into(),
-        can_revert: import.status == "done" && import.created_count + import.updated_count > 0,
+        can_revert: import.status == ImportStatus::Done && import.created_count + import.updated_count > 0,
         status: import.status,
         mode: import.mode,
         row_count: import.row_count,

@@ -1,6 +1,7 @@
 //! The background worker: it claims a queued import or revert, runs it row by row, each row in
 //! its own transaction with its result and the import's progress, and resumes after a crash.
 
+use crate::model::states::ImportStatus;
 use crate::error::{AppError, AppResult};
 use crate::model::crm::{Choice, CustomerForm};
 use crate::server::entities::{
@@ -95,10 +96,10 @@ pub async fn work<C: TransactionTrait + ConnectionTrait>(db: &C) -> AppResult<bo
     let candidate = customer_import::Entity::find()
         .filter(
             sea_orm::Condition::any()
-                .add(customer_import::Column::Status.is_in(["queued", "revert_queued"]))
+                .add(customer_import::Column::Status.is_in([ImportStatus::Queued, ImportStatus::RevertQueued]))
                 .add(
                     sea_orm::Condition::all()
-                        .add(customer_import::Column::Status.is_in(["running", "reverting"]))
+                        .add(customer_import::Column::Status.is_in([ImportStatus::Running, ImportStatus::Reverting]))
                         .add(customer_import::Column::HeartbeatAt.lt(stale)),
                 ),
         )
@@ -108,8 +109,8 @@ pub async fn work<C: TransactionTrait + ConnectionTrait>(db: &C) -> AppResult<bo
     let Some(job) = candidate else {
         return Ok(false);
     };
-    let reverting = job.status.contains("revert");
-    let running = if reverting { "reverting" } else { "running" };
+    let reverting = job.status.is_revert();
+    let running = if reverting { ImportStatus::Reverting } else { ImportStatus::Running };
     let at = now();
     let heartbeat = match job.heartbeat_at {
         Some(t) => customer_import::Column::HeartbeatAt.eq(t),
@@ -120,7 +121,7 @@ pub async fn work<C: TransactionTrait + ConnectionTrait>(db: &C) -> AppResult<bo
         .col_expr(customer_import::Column::HeartbeatAt, Expr::value(at))
         .col_expr(customer_import::Column::StartedAt, Expr::value(job.started_at.unwrap_or(at)))
         .filter(customer_import::Column::Id.eq(job.id))
-        .filter(customer_import::Column::Status.eq(job.status.clone()))
+        .filter(customer_import::Column::Status.eq(job.status))
         .filter(heartbeat)
         .exec(db)
         .await?;
@@ -136,7 +137,7 @@ pub async fn work<C: TransactionTrait + ConnectionTrait>(db: &C) -> AppResult<bo
             other => other.to_string(),
         };
         customer_import::Entity::update_many()
-            .col_expr(customer_import::Column::Status, Expr::value("failed"))
+            .col_expr(customer_import::Column::Status, Expr::value(ImportStatus::Failed))
             .col_expr(customer_import::Column::Error, Expr::value(message))
             .col_expr(customer_import::Column::FinishedAt, Expr::value(now()))
             .filter(customer_import::Column::Id.eq(job.id))
@@ -193,13 +194,13 @@ async fn run_import<C: TransactionTrait + ConnectionTrait>(db: &C, job: &custome
             .await?;
         txn.commit().await?;
     }
-    finish(db, job.id, "done", customer_import::Column::FinishedAt).await
+    finish(db, job.id, ImportStatus::Done, customer_import::Column::FinishedAt).await
 }
 
 async fn finish<C: ConnectionTrait>(
     db: &C,
     id: i32,
-    status: &'static str,
+    status: ImportStatus,
     at: customer_import::Column,
 ) -> AppResult<()> {
     customer_import::Entity::update_many()
@@ -249,7 +250,7 @@ async fn run_revert<C: TransactionTrait + ConnectionTrait>(db: &C, job: &custome
             .await?;
         txn.commit().await?;
     }
-    finish(db, job.id, "reverted", customer_import::Column::RevertedAt).await
+    finish(db, job.id, ImportStatus::Reverted, customer_import::Column::RevertedAt).await
 }
 
 /// Undoes one row unless the customer changed after the import: (undone, what happened).

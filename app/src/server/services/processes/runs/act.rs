@@ -1,6 +1,7 @@
 //! Acting on a run: completing, skipping, approving and rejecting steps, who may do which, the
 //! availability rules after each action, and cancelling a run.
 
+use crate::model::states::{RunStatus, StepKind, StepStatus};
 use crate::error::{AppError, AppResult};
 use crate::model::user::Role;
 use crate::server::entities::{app_user, customer, process_run, process_step, process_step_run};
@@ -15,9 +16,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
-use super::{
-    ACTIVE, APPROVED, AVAILABLE, CANCELLED, COMPLETED, DONE, REJECTED, SKIPPED, StepAction, WAITING, defs_of, event, finished, step_runs,
-};
+use super::{StepAction, defs_of, event, step_runs};
 use super::start::{due_of, owner_zone};
 use super::views::when;
 
@@ -36,7 +35,7 @@ pub(super) async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model
             (
                 def.map_or("task", |d| d.kind.as_str()),
                 def.is_some_and(|d| d.optional),
-                finished(&sr.status),
+                sr.status.finished(),
             )
         })
         .collect();
@@ -45,16 +44,16 @@ pub(super) async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model
     let mut all_required_finished = true;
     for (i, sr) in steps.iter().enumerate() {
         let Some(def) = defs.get(&sr.step_id) else { continue };
-        let done = finished(&sr.status);
+        let done = sr.status.finished();
         let mut change = process_step_run::ActiveModel {
             id: sea_orm::ActiveValue::Unchanged(sr.id),
             ..Default::default()
         };
-        if !done && open[i] && (sr.status == WAITING || sr.status == REJECTED) {
-            change.status = Set(AVAILABLE.into());
+        if !done && open[i] && (sr.status == StepStatus::Waiting || sr.status == StepStatus::Rejected) {
+            change.status = Set(StepStatus::Available.into());
             change.available_at = Set(Some(at));
-        } else if !done && !open[i] && sr.status == AVAILABLE {
-            change.status = Set(WAITING.into());
+        } else if !done && !open[i] && sr.status == StepStatus::Available {
+            change.status = Set(StepStatus::Waiting.into());
             change.available_at = Set(None);
         }
         if def.due_from == "previous" && sr.position > 0 && def.due_amount.is_some() && !done {
@@ -71,11 +70,11 @@ pub(super) async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model
             all_required_finished = false;
         }
     }
-    if all_required_finished && run.status == ACTIVE {
-        for sr in steps.iter().filter(|s| !finished(&s.status)) {
+    if all_required_finished && run.status == RunStatus::Active {
+        for sr in steps.iter().filter(|s| !s.status.finished()) {
             process_step_run::ActiveModel {
                 id: Set(sr.id),
-                status: Set(SKIPPED.into()),
+                status: Set(StepStatus::Skipped.into()),
                 skip_reason: Set(Some("Not done before the run completed.".into())),
                 ..Default::default()
             }
@@ -84,7 +83,7 @@ pub(super) async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model
         }
         process_run::ActiveModel {
             id: Set(run.id),
-            status: Set(COMPLETED.into()),
+            status: Set(RunStatus::Completed.into()),
             finished_at: Set(Some(at)),
             active_key: Set(None),
             ..Default::default()
@@ -112,7 +111,7 @@ async fn lock<C: ConnectionTrait>(db: &C, run_id: i32) -> AppResult<process_run:
 fn ended(run: &process_run::Model) -> AppError {
     AppError::Conflict(format!(
         "This run is {}; nothing more can be done on it.",
-        if run.status == COMPLETED { "complete" } else { "cancelled" }
+        if run.status == RunStatus::Completed { "complete" } else { "cancelled" }
     ))
 }
 
@@ -132,11 +131,11 @@ async fn what_happened<C: ConnectionTrait>(
     sr: &process_step_run::Model,
     tz: Tz,
 ) -> AppResult<AppError> {
-    let message = match sr.status.as_str() {
-        DONE => format!("{} completed this step ({}).", name_of(db, sr.completed_by).await?, when(sr.completed_at, tz)),
-        SKIPPED => format!("This step was skipped ({}).", when(sr.completed_at, tz)),
-        APPROVED => format!("{} approved this step ({}).", name_of(db, sr.decided_by).await?, when(sr.decided_at, tz)),
-        REJECTED => format!(
+    let message = match sr.status {
+        StepStatus::Done => format!("{} completed this step ({}).", name_of(db, sr.completed_by).await?, when(sr.completed_at, tz)),
+        StepStatus::Skipped => format!("This step was skipped ({}).", when(sr.completed_at, tz)),
+        StepStatus::Approved => format!("{} approved this step ({}).", name_of(db, sr.decided_by).await?, when(sr.decided_at, tz)),
+        StepStatus::Rejected => format!(
             "{} rejected this step ({}); it opens again once the rework is done.",
             name_of(db, sr.decided_by).await?,
             when(sr.decided_at, tz)
@@ -154,14 +153,13 @@ pub fn may_act(
     c: &customer::Model,
     names: &HashMap<i32, String>,
 ) -> Result<(), String> {
-    match (sr.assignee_id, sr.assignee_role.as_deref()) {
+    match (sr.assignee_id, sr.assignee_role) {
         (Some(id), _) if id == actor.id => Ok(()),
         (Some(id), _) => Err(format!(
             "Only {} can do this step.",
             names.get(&id).map_or("its assignee", String::as_str)
         )),
         (None, Some(role)) => {
-            let role = Role::parse(role).unwrap_or(Role::Member);
             let in_team = actor.is_admin() || c.team_id.is_some_and(|t| actor.teams.contains(&t));
             if actor.role.at_least(role) && in_team {
                 Ok(())
@@ -200,10 +198,10 @@ pub async fn act<C: TransactionTrait + ConnectionTrait>(
     let tz = times::zone(&actor.timezone);
     // What happened to the step itself tells the loser of a race the most; only a step still
     // open or waiting is answered with the run's end.
-    if run.status != ACTIVE && (sr.status == AVAILABLE || sr.status == WAITING) {
+    if run.status != RunStatus::Active && (sr.status == StepStatus::Available || sr.status == StepStatus::Waiting) {
         return Err(ended(&run));
     }
-    if sr.status != AVAILABLE {
+    if sr.status != StepStatus::Available {
         return Err(what_happened(&txn, &sr, tz).await?);
     }
     if let Err(why) = may_act(actor, &sr, &c, &HashMap::new()) {
@@ -220,11 +218,11 @@ pub async fn act<C: TransactionTrait + ConnectionTrait>(
     };
     let (action_name, note) = match action {
         StepAction::Complete(typed) => {
-            if def.kind == "approval" {
+            if def.kind == StepKind::Approval {
                 return Err(AppError::Conflict("An approval is approved or rejected, not completed.".into()));
             }
             let mut note = format!("{} completed “{}”", actor.name, def.title);
-            if def.kind == "data" {
+            if def.kind == StepKind::Data {
                 let keys = field_keys(&def);
                 let kept: Vec<(String, String)> = keys
                     .iter()
@@ -243,7 +241,7 @@ pub async fn act<C: TransactionTrait + ConnectionTrait>(
                 note.push_str(" and saved its data to the customer");
                 change.data = Set(Some(serde_json::to_string(&data).unwrap_or_default()));
             }
-            change.status = Set(DONE.into());
+            change.status = Set(StepStatus::Done.into());
             change.completed_at = Set(Some(at));
             change.completed_by = Set(Some(actor.id));
             ("completed", note)
@@ -253,17 +251,17 @@ pub async fn act<C: TransactionTrait + ConnectionTrait>(
                 return Err(AppError::Conflict("Only optional steps can be skipped.".into()));
             }
             let reason = required_reason(&reason, "Say why the step is skipped.")?;
-            change.status = Set(SKIPPED.into());
+            change.status = Set(StepStatus::Skipped.into());
             change.skip_reason = Set(Some(reason.clone()));
             change.completed_at = Set(Some(at));
             change.completed_by = Set(Some(actor.id));
             ("skipped", format!("{} skipped “{}”: {reason}", actor.name, def.title))
         }
         StepAction::Approve => {
-            if def.kind != "approval" {
+            if def.kind != StepKind::Approval {
                 return Err(AppError::Conflict("Only approval steps are approved.".into()));
             }
-            change.status = Set(APPROVED.into());
+            change.status = Set(StepStatus::Approved.into());
             change.decision = Set(Some("approved".into()));
             change.decided_at = Set(Some(at));
             change.decided_by = Set(Some(actor.id));
@@ -273,11 +271,11 @@ pub async fn act<C: TransactionTrait + ConnectionTrait>(
             ("approved", format!("{} approved “{}”", actor.name, def.title))
         }
         StepAction::Reject(reason) => {
-            if def.kind != "approval" {
+            if def.kind != StepKind::Approval {
                 return Err(AppError::Conflict("Only approval steps are rejected.".into()));
             }
             let reason = required_reason(&reason, "Say why, so the rework can fix it.")?;
-            change.status = Set(REJECTED.into());
+            change.status = Set(StepStatus::Rejected.into());
             change.decision = Set(Some("rejected".into()));
             change.decided_at = Set(Some(at));
             change.decided_by = Set(Some(actor.id));
@@ -289,7 +287,7 @@ pub async fn act<C: TransactionTrait + ConnectionTrait>(
     let result = process_step_run::Entity::update_many()
         .set(change)
         .filter(process_step_run::Column::Id.eq(sr.id))
-        .filter(process_step_run::Column::Status.eq(AVAILABLE))
+        .filter(process_step_run::Column::Status.eq(StepStatus::Available))
         .exec(&txn)
         .await?;
     if result.rows_affected == 0 {
@@ -335,13 +333,13 @@ async fn reopen_before<C: ConnectionTrait>(
         .iter()
         .rev()
         .filter(|s| s.position < rejected.position)
-        .find(|s| s.status == DONE || s.status == APPROVED)
+        .find(|s| s.status == StepStatus::Done || s.status == StepStatus::Approved)
     else {
         return Ok(());
     };
     process_step_run::ActiveModel {
         id: Set(previous.id),
-        status: Set(AVAILABLE.into()),
+        status: Set(StepStatus::Available.into()),
         available_at: Set(Some(at)),
         completed_at: Set(None),
         completed_by: Set(None),
@@ -379,12 +377,12 @@ pub async fn cancel<C: TransactionTrait + ConnectionTrait>(
     }
     let reason = required_reason(reason, "Say why the run is cancelled.")?;
     let run = lock(&txn, run.id).await?;
-    if run.status != ACTIVE {
+    if run.status != RunStatus::Active {
         return Err(ended(&run));
     }
     process_run::ActiveModel {
         id: Set(run.id),
-        status: Set(CANCELLED.into()),
+        status: Set(RunStatus::Cancelled.into()),
         finished_at: Set(Some(now())),
         cancelled_by: Set(Some(actor.id)),
         cancel_reason: Set(Some(reason.clone())),

@@ -26,17 +26,6 @@ use sea_orm::{
 };
 use std::collections::{BTreeMap, HashMap};
 
-pub const ACTIVE: &str = "active";
-pub const COMPLETED: &str = "completed";
-pub const CANCELLED: &str = "cancelled";
-
-pub const WAITING: &str = "waiting";
-pub const AVAILABLE: &str = "available";
-pub const DONE: &str = "done";
-pub const SKIPPED: &str = "skipped";
-pub const APPROVED: &str = "approved";
-pub const REJECTED: &str = "rejected";
-
 pub const PER_PAGE: u64 = 25;
 
 /// What someone does to a step.
@@ -47,10 +36,6 @@ pub enum StepAction {
     Skip(String),
     Approve,
     Reject(String),
-}
-
-fn finished(status: &str) -> bool {
-    matches!(status, DONE | SKIPPED | APPROVED)
 }
 
 fn active_key(template_id: i32, customer_id: i32) -> String {

@@ -1,6 +1,7 @@
 //! Starting runs: by hand, and by a template's trigger when a customer is created or reaches a
 //! stage; each step's due time from its offset in the owner's time zone.
 
+use crate::model::states::{RunStatus, StepStatus};
 use crate::error::{AppError, AppResult};
 use crate::server::entities::{
     app_user, customer, lifecycle_stage, process_run, process_step,
@@ -16,7 +17,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set, SqlErr, TransactionSession,
     TransactionTrait,
 };
-use super::{ACTIVE, WAITING, active_key, event};
+use super::{active_key, event};
 use super::act::refresh;
 
 /// `base` moved on by a step's due offset, in `tz` for the working-day rule: days count only
@@ -93,7 +94,7 @@ async fn start_in<C: ConnectionTrait>(
         version_id: Set(version.id),
         customer_id: Set(c.id),
         owner_id: Set(owner_id),
-        status: Set(ACTIVE.into()),
+        status: Set(RunStatus::Active.into()),
         started_by: Set(started_by),
         started_how: Set(how.into()),
         started_at: Set(at),
@@ -127,7 +128,7 @@ async fn start_in<C: ConnectionTrait>(
             run_id: Set(run.id),
             step_id: Set(def.id),
             position: Set(def.position),
-            status: Set(WAITING.into()),
+            status: Set(StepStatus::Waiting.into()),
             assignee_id: Set(assignee_id),
             assignee_role: Set(assignee_role),
             available_at: Set(None),

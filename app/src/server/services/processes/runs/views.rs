@@ -1,5 +1,6 @@
 //! What people see of runs: the run page, a customer's runs, a template's run list and "My day".
 
+use crate::model::states::{RunStatus, StepKind, StepStatus};
 use crate::error::{AppError, AppResult};
 use crate::model::crm::CustomInput;
 use crate::model::process::{
@@ -19,8 +20,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use std::collections::{BTreeMap, HashMap};
-use super::{ACTIVE, APPROVED, DONE, SKIPPED};
-use super::{AVAILABLE, PER_PAGE, REJECTED, WAITING, defs_of, finished, step_runs};
+
+use super::{PER_PAGE, defs_of, step_runs};
 use super::act::may_act;
 
 fn who(people: &HashMap<i32, String>, id: Option<i32>) -> String {
@@ -33,11 +34,9 @@ pub(super) fn when(at: Option<DateTime<Utc>>, tz: Tz) -> String {
 }
 
 fn assignee_text(sr: &process_step_run::Model, names: &HashMap<i32, String>) -> String {
-    match (sr.assignee_id, sr.assignee_role.as_deref()) {
+    match (sr.assignee_id, sr.assignee_role) {
         (Some(id), _) => names.get(&id).cloned().unwrap_or_else(|| "a removed user".into()),
-        (None, Some("admin")) => "An admin".into(),
-        (None, Some("manager")) => "A manager of the customer's team".into(),
-        (None, Some(_)) => "Anyone in the customer's team".into(),
+        (None, Some(role)) => role.as_assignee().into(),
         (None, None) => "Nobody".into(),
     }
 }
@@ -113,7 +112,7 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
     let people = users::names(db, ids).await?;
     let tz = times::zone(&actor.timezone);
     let at = now();
-    let active = run.status == ACTIVE;
+    let active = run.status == RunStatus::Active;
     let custom = fields::active(db).await?;
     let labels: HashMap<String, String> = processes::field_choices(&custom)
         .into_iter()
@@ -122,24 +121,24 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
     let mut views = Vec::new();
     for sr in &steps {
         let Some(def) = defs.get(&sr.step_id) else { continue };
-        let open = active && sr.status == AVAILABLE;
+        let open = active && sr.status == StepStatus::Available;
         let allowed = may_act(actor, sr, &c, &people);
         let can = open && allowed.is_ok();
-        let why_not = match (&allowed, sr.status.as_str()) {
+        let why_not = match (&allowed, sr.status) {
             _ if !active => None,
-            (Err(why), AVAILABLE | WAITING | REJECTED) => Some(why.clone()),
-            (Ok(()), WAITING) => Some("It opens once the steps before it are done.".into()),
-            (Ok(()), REJECTED) => Some("It opens again once the reworked step is done.".into()),
+            (Err(why), StepStatus::Available | StepStatus::Waiting | StepStatus::Rejected) => Some(why.clone()),
+            (Ok(()), StepStatus::Waiting) => Some("It opens once the steps before it are done.".into()),
+            (Ok(()), StepStatus::Rejected) => Some("It opens again once the reworked step is done.".into()),
             _ => None,
         };
-        let outcome = match sr.status.as_str() {
-            DONE => Some(format!("Done by {}, {}", who(&people, sr.completed_by), when(sr.completed_at, tz))),
-            SKIPPED => Some(match sr.completed_by {
+        let outcome = match sr.status {
+            StepStatus::Done => Some(format!("Done by {}, {}", who(&people, sr.completed_by), when(sr.completed_at, tz))),
+            StepStatus::Skipped => Some(match sr.completed_by {
                 Some(_) => format!("Skipped by {}, {}", who(&people, sr.completed_by), when(sr.completed_at, tz)),
                 None => "Not done".into(),
             }),
-            APPROVED => Some(format!("Approved by {}, {}", who(&people, sr.decided_by), when(sr.decided_at, tz))),
-            REJECTED => Some(format!("Rejected by {}, {}", who(&people, sr.decided_by), when(sr.decided_at, tz))),
+            StepStatus::Approved => Some(format!("Approved by {}, {}", who(&people, sr.decided_by), when(sr.decided_at, tz))),
+            StepStatus::Rejected => Some(format!("Rejected by {}, {}", who(&people, sr.decided_by), when(sr.decided_at, tz))),
             _ => None,
         };
         views.push(StepRunView {
@@ -153,13 +152,13 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
             status: sr.status.clone(),
             assignee: assignee_text(sr, &people),
             due: sr.due_at.map(|d| times::display(d, tz)),
-            overdue: active && !finished(&sr.status) && sr.due_at.is_some_and(|d| d < at),
-            available_since: sr.available_at.filter(|_| !finished(&sr.status)).map(|t| times::display(t, tz)),
+            overdue: active && !sr.status.finished() && sr.due_at.is_some_and(|d| d < at),
+            available_since: sr.available_at.filter(|_| !sr.status.finished()).map(|t| times::display(t, tz)),
             outcome,
             decision_reason: sr.decision_reason.clone(),
             skip_reason: sr.skip_reason.clone(),
             reopened_count: sr.reopened_count,
-            saved: match (&sr.data, finished(&sr.status)) {
+            saved: match (&sr.data, sr.status.finished()) {
                 (Some(data), true) => serde_json::from_str::<BTreeMap<String, String>>(data)
                     .unwrap_or_default()
                     .into_iter()
@@ -167,14 +166,14 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
                     .collect(),
                 _ => Vec::new(),
             },
-            can_complete: can && def.kind != "approval",
+            can_complete: can && def.kind != StepKind::Approval,
             can_skip: can && def.optional,
-            can_decide: can && def.kind == "approval",
+            can_decide: can && def.kind == StepKind::Approval,
             why_not,
-            inputs: if def.kind == "data" && open { data_inputs(db, &c, def, &custom).await? } else { Vec::new() },
+            inputs: if def.kind == StepKind::Data && open { data_inputs(db, &c, def, &custom).await? } else { Vec::new() },
         });
     }
-    let finished_count = steps.iter().filter(|s| finished(&s.status)).count();
+    let finished_count = steps.iter().filter(|s| s.status.finished()).count();
     Ok(RunView {
         id: run.id,
         template_id: run.template_id,
@@ -246,7 +245,7 @@ async fn rows<C: ConnectionTrait>(db: &C, actor: &Actor, runs: Vec<process_run::
         .map(|r| {
             let steps = by_run.remove(&r.id).unwrap_or_default();
             let version = versions.get(&r.version_id);
-            let active = r.status == ACTIVE;
+            let active = r.status == RunStatus::Active;
             RunRow {
                 id: r.id,
                 template_id: r.template_id,
@@ -257,13 +256,13 @@ async fn rows<C: ConnectionTrait>(db: &C, actor: &Actor, runs: Vec<process_run::
                 owner: people.get(&r.owner_id).cloned().unwrap_or_default(),
                 status: r.status.clone(),
                 started: times::short(r.started_at, tz, at),
-                done: steps.iter().filter(|s| finished(&s.status)).count(),
+                done: steps.iter().filter(|s| s.status.finished()).count(),
                 total: steps.len(),
                 overdue: active
-                    && steps.iter().any(|s| !finished(&s.status) && s.due_at.is_some_and(|d| d < at)),
+                    && steps.iter().any(|s| !s.status.finished() && s.due_at.is_some_and(|d| d < at)),
                 current: steps
                     .iter()
-                    .find(|s| active && s.status == AVAILABLE)
+                    .find(|s| active && s.status == StepStatus::Available)
                     .and_then(|s| titles.get(&s.step_id).cloned()),
             }
         })
@@ -323,11 +322,11 @@ pub async fn list<C: ConnectionTrait>(
         let late = process_step_run::Entity::find()
             .select_only()
             .column(process_step_run::Column::RunId)
-            .filter(process_step_run::Column::Status.is_in([AVAILABLE, WAITING, REJECTED]))
+            .filter(process_step_run::Column::Status.is_in([StepStatus::Available, StepStatus::Waiting, StepStatus::Rejected]))
             .filter(process_step_run::Column::DueAt.lt(now()))
             .into_query();
         find = find
-            .filter(process_run::Column::Status.eq(ACTIVE))
+            .filter(process_run::Column::Status.eq(RunStatus::Active))
             .filter(process_run::Column::Id.in_subquery(late));
     }
     let total = find.clone().count(db).await?;
@@ -378,10 +377,10 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Ve
     let active_runs = process_run::Entity::find()
         .select_only()
         .column(process_run::Column::Id)
-        .filter(process_run::Column::Status.eq(ACTIVE))
+        .filter(process_run::Column::Status.eq(RunStatus::Active))
         .into_query();
     let open = process_step_run::Entity::find()
-        .filter(process_step_run::Column::Status.eq(AVAILABLE))
+        .filter(process_step_run::Column::Status.eq(StepStatus::Available))
         .filter(process_step_run::Column::RunId.in_subquery(active_runs))
         .filter(
             Condition::any()
