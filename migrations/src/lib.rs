@@ -10,6 +10,7 @@ mod m20261123_000004_create_customer_imports;
 mod m20261123_000005_customer_list_indexes;
 mod m20261123_000006_create_processes;
 mod m20261201_000007_secure_mail_and_resets;
+mod m20261202_000008_activity_stream;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_customer_list_indexes::Migration),
             Box::new(m20261123_000006_create_processes::Migration),
             Box::new(m20261201_000007_secure_mail_and_resets::Migration),
+            Box::new(m20261202_000008_activity_stream::Migration),
         ]
     }
 }

@@ -606,6 +606,7 @@ on_both_databases!(
     two_people_completing_the_same_step_at_once_one_wins,
     templates_round_trip_through_json,
     a_stored_state_or_role_that_is_not_known_is_an_error_not_a_default,
+    every_key_customer_action_records_one_activity_event,
 );
 
 /// States and roles are enums: a stored spelling none of them has (an old or hand-edited row)
@@ -625,6 +626,64 @@ async fn a_stored_state_or_role_that_is_not_known_is_an_error_not_a_default(app:
 
     db.execute_unprepared(&format!("UPDATE app_user SET role = 'root' WHERE id = {}", w.nora.id)).await.unwrap();
     assert_eq!(users::find(db, w.nora.id).await.unwrap_err(), AppError::Internal, "an unknown role is not read as member");
+}
+
+/// Each key action on a customer records one activity event in its transaction, with the team
+/// and customer it concerns; the trigger reactions still run from those events.
+async fn every_key_customer_action_records_one_activity_event(app: &TestApp) {
+    use app::server::entities::activity_event;
+    use app::server::services::crm::{follow_ups, timeline};
+    let w = world(app).await;
+    let db = &app.state.db;
+    let (welcome, _) = published(app, &w, "Welcome", vec![step("Call", "task")]).await;
+    processes::set_trigger(db, &w.admin, welcome, "customer_created", "").await.unwrap();
+
+    let c = customer_of(app, &w.nina, "Acme").await;
+    assert_eq!(runs::of_customer(db, &w.nina, c.id).await.unwrap().len(), 1, "the created event started the run");
+    let mut form = customers::form_of(db, &c).await.unwrap();
+    form.notes = "Prefers mornings".into();
+    customers::update(db, &w.nina, c.id, &form, true).await.unwrap();
+    customers::update(db, &w.nina, c.id, &form, true).await.unwrap(); // nothing changed: no event
+    form.stage = "active".into();
+    customers::update(db, &w.nina, c.id, &form, true).await.unwrap();
+    let interaction = timeline::log_interaction(
+        db,
+        &w.nina,
+        &timeline::NewInteraction { customer_id: c.id, kind: "call", occurred_at: "2026-11-30T10:00", summary: "Intro call", outcome: "" },
+    )
+    .await
+    .unwrap();
+    let f = follow_ups::create(db, &w.nina, c.id, &follow_ups::NewFollowUp { assignee_id: "", due: "2026-12-30T09:00", note: "Send offer" })
+        .await
+        .unwrap();
+    follow_ups::complete(db, &w.nina, f.id, None).await.unwrap();
+    // A refused change records nothing.
+    form.name = String::new();
+    assert!(customers::update(db, &w.nina, c.id, &form, true).await.is_err());
+
+    let rows = activity_event::Entity::find()
+        .filter(activity_event::Column::CustomerId.eq(c.id))
+        .order_by_asc(activity_event::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "customer_created",
+            "customer_updated",
+            "customer_updated",
+            "stage_changed",
+            "interaction_logged",
+            "follow_up_scheduled",
+            "follow_up_done",
+        ]
+    );
+    assert!(rows.iter().all(|r| r.user_id == w.nina.id && r.team_id == Some(w.north)), "{rows:?}");
+    let logged = &rows[4];
+    assert_eq!((logged.subject_type.as_deref(), logged.subject_id.clone()), (Some("interaction"), Some(interaction.id.to_string())));
+    assert_eq!(rows[6].subject_id, Some(f.id.to_string()));
 }
 
 #[test]

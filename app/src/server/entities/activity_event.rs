@@ -1,4 +1,5 @@
-//! Who did what, when: the source of adoption analytics.
+//! Who did what, when, in which team and to what: the source of adoption analytics. Written
+//! only by `services::events::emit`.
 
 use sea_orm::entity::prelude::*;
 
@@ -11,6 +12,11 @@ pub struct Model {
     pub kind: String,
     pub subject_type: Option<String>,
     pub subject_id: Option<String>,
+    /// The team it happened in: the customer's team, else the user's.
+    pub team_id: Option<i32>,
+    pub customer_id: Option<i32>,
+    pub run_id: Option<i32>,
+    pub step_run_id: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 

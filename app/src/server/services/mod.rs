@@ -7,8 +7,10 @@
 //!   and export).
 //! - `processes`: guided process templates and their runs.
 //! - `seed`: demo and benchmark data.
+//! - `events`: the one stream of what happens, and each area's reaction to it.
 
 pub mod crm;
+pub mod events;
 pub mod platform;
 pub mod processes;
 pub mod seed;

@@ -1,6 +1,7 @@
 //! Follow-ups (callbacks): scheduled in the assignee's timezone, done, done-and-next,
 //! rescheduled or cancelled; each change keeps the customer's "next follow-up" current.
 
+use crate::server::services::events::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::model::crm::FollowUpView;
 use crate::model::states::FollowUpStatus;
@@ -132,6 +133,7 @@ async fn insert<C: ConnectionTrait>(
         })),
     )
     .await?;
+    events::emit(db, actor.id, Event::FollowUpScheduled { customer: c, follow_up_id: created.id }).await?;
     Ok(created)
 }
 
@@ -222,7 +224,9 @@ pub async fn complete<C: ConnectionTrait + TransactionTrait>(
     let txn = begin_write(db).await?;
     let (f, c) = actionable(&txn, actor, id).await?;
     let customer_id = f.customer_id;
+    let follow_up_id = f.id;
     close(&txn, actor, f, FollowUpStatus::Done).await?;
+    events::emit(&txn, actor.id, Event::FollowUpDone { customer: &c, follow_up_id }).await?;
     let next = match next {
         Some(next) => Some(insert(&txn, actor, &c, &next).await?),
         None => None,

@@ -1,6 +1,7 @@
 //! Interactions with a customer, and the single customer view that brings the profile,
 //! contacts, timeline, follow-ups and change history together.
 
+use crate::server::services::events::{self, Event};
 use crate::model::states::FollowUpStatus;
 use crate::error::{AppError, AppResult};
 use crate::model::crm::{
@@ -89,6 +90,7 @@ pub async fn log_interaction<C: ConnectionTrait + TransactionTrait>(
         .update(&txn)
         .await?;
     }
+    events::emit(&txn, actor.id, Event::InteractionLogged { customer: &c, interaction_id: created.id }).await?;
     txn.commit().await?;
     Ok(created)
 }

@@ -1,9 +1,10 @@
 //! The platform every area stands on. It owns the people and the plumbing: users, teams and
 //! their roles (`users`, `teams`, `access`), accounts and sign-in (`accounts`, `sessions`,
-//! `passwords`, `tokens`), the audit log (`audit`), outgoing mail (`outbox`) and time zones
+//! `passwords`, `tokens`), the activity stream (`activity`), the audit log (`audit`), outgoing mail (`outbox`) and time zones
 //! (`times`), plus the small helpers below. It imports no area.
 
 pub mod access;
+pub mod activity;
 pub mod accounts;
 pub mod audit;
 pub mod outbox;

@@ -3,7 +3,8 @@
 
 use crate::error::{AppError, AppResult};
 use crate::server::config::Config;
-use crate::server::entities::{activity_event, app_user, session, sign_in_failure};
+use crate::server::entities::{app_user, session, sign_in_failure};
+use crate::server::services::platform::activity::{self, Activity};
 use crate::server::services::platform::{new_token, now, passwords, token_hash, users};
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use sea_orm::{
@@ -83,25 +84,6 @@ pub async fn end_all_for_user<C: ConnectionTrait>(
     Ok(query.exec(db).await?.rows_affected)
 }
 
-/// Records an activity event (the source of adoption analytics).
-pub async fn record_activity<C: ConnectionTrait>(
-    db: &C,
-    user_id: i32,
-    kind: &str,
-) -> AppResult<()> {
-    activity_event::ActiveModel {
-        user_id: Set(user_id),
-        kind: Set(kind.to_string()),
-        subject_type: Set(None),
-        subject_id: Set(None),
-        created_at: Set(now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}
-
 /// When the pair (email, client address) may try again, if it is throttled now.
 pub async fn throttled_until<C: ConnectionTrait>(
     db: &C,
@@ -179,7 +161,11 @@ pub async fn sign_in<C: ConnectionTrait>(
                 .exec(db)
                 .await?;
             let token = create(db, user.id).await?;
-            record_activity(db, user.id, "signed_in").await?;
+            activity::record(
+                db,
+                Activity { user_id: user.id, kind: "signed_in", team_id: user.team_id, ..Default::default() },
+            )
+            .await?;
             Ok((user, token))
         }
         _ => {

@@ -7,6 +7,7 @@ mod step_data;
 pub use list::{stage_choices, people_choices, owner_choices, tags_in_use, for_export, count, list, team_choices};
 pub use step_data::{check_step_data, apply_step_data};
 
+use crate::server::services::events::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::model::crm::CustomerForm;
 use crate::model::states::CustomerKind;
@@ -370,7 +371,7 @@ pub async fn create<C: sea_orm::TransactionTrait + ConnectionTrait>(
         Some(&after),
     )
     .await?;
-    crate::server::services::processes::runs::on_customer_created(&txn, &created).await?;
+    events::emit(&txn, actor.id, Event::CustomerCreated { customer: &created }).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -426,7 +427,12 @@ pub async fn update<C: sea_orm::TransactionTrait + ConnectionTrait>(
         )
         .await?;
     }
-    crate::server::services::processes::runs::on_stage_changed(&txn, &updated, old_stage).await?;
+    if !a.is_empty() {
+        events::emit(&txn, actor.id, Event::CustomerUpdated { customer: &updated }).await?;
+    }
+    if updated.stage_id != old_stage {
+        events::emit(&txn, actor.id, Event::StageChanged { customer: &updated, from_stage_id: old_stage }).await?;
+    }
     txn.commit().await?;
     Ok(updated)
 }
