@@ -26,6 +26,13 @@ const COLUMNS: [ActivityEvent; 4] = [
     ActivityEvent::StepRunId,
 ];
 
+/// Each index: its name and the column that leads it (then the time).
+const INDEXES: [(&str, ActivityEvent); 3] = [
+    ("idx_activity_event_team_time", ActivityEvent::TeamId),
+    ("idx_activity_event_customer", ActivityEvent::CustomerId),
+    ("idx_activity_event_kind_time", ActivityEvent::Kind),
+];
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -40,40 +47,23 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_activity_event_team_time")
-                    .table(ActivityEvent::Table)
-                    .col(ActivityEvent::TeamId)
-                    .col(ActivityEvent::CreatedAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_activity_event_customer")
-                    .table(ActivityEvent::Table)
-                    .col(ActivityEvent::CustomerId)
-                    .col(ActivityEvent::CreatedAt)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("idx_activity_event_kind_time")
-                    .table(ActivityEvent::Table)
-                    .col(ActivityEvent::Kind)
-                    .col(ActivityEvent::CreatedAt)
-                    .to_owned(),
-            )
-            .await
+        for (name, column) in INDEXES {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(ActivityEvent::Table)
+                        .col(column)
+                        .col(ActivityEvent::CreatedAt)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for name in ["idx_activity_event_team_time", "idx_activity_event_customer", "idx_activity_event_kind_time"] {
+        for (name, _) in INDEXES {
             manager
                 .drop_index(Index::drop().name(name).table(ActivityEvent::Table).to_owned())
                 .await?;
