@@ -17,7 +17,6 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-
 /// What a new follow-up needs, as typed.
 pub struct NewFollowUp<'a> {
     /// A user id; empty means the actor.

@@ -18,7 +18,6 @@ pub use triggers::set_trigger;
 use crate::error::{AppError, AppResult};
 use crate::server::services::platform::access::Actor;
 
-
 const MAX_STEPS: usize = 100;
 
 fn admin_only(actor: &Actor) -> AppResult<()> {
