@@ -8,7 +8,7 @@ use app::error::AppError;
 use app::model::crm::{CustomFieldForm, CustomerForm};
 use app::model::process::StepForm;
 use app::model::user::Role;
-use app::server::entities::{customer, process_run, process_run_event, process_step_run};
+use app::server::entities::{activity_event, customer, process_run, process_run_event, process_step_run};
 use app::server::services::platform::access::Actor;
 use app::server::services::processes::runs::{self, StepAction};
 use app::server::services::{crm::{customers, fields}, platform::users, processes};
@@ -304,6 +304,40 @@ async fn a_run_goes_through_data_approval_rework_and_completes(app: &TestApp) {
     let late = runs::act(db, &w.nina, run.id, s[3].id, complete()).await.unwrap_err();
     assert!(matches!(&late, AppError::Conflict(m) if m.contains("complete")), "{late:?}");
     assert_eq!(runs::view(db, &w.sam, run.id).await.unwrap_err(), AppError::NotFound, "other teams cannot see it");
+
+    // Each action on the run recorded one activity event, by whoever did it.
+    let stream: Vec<(String, i32, Option<i32>, Option<String>)> = activity_event::Entity::find()
+        .filter(activity_event::Column::RunId.eq(run.id))
+        .order_by_asc(activity_event::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.user_id, e.step_run_id, e.subject_id))
+        .collect();
+    let (nina, mia) = (w.nina.id, w.mia.id);
+    assert_eq!(
+        stream,
+        vec![
+            ("run_started".into(), nina, None, None),
+            ("step_completed".into(), nina, Some(s[0].id), None),
+            ("step_completed".into(), nina, Some(s[1].id), None),
+            ("approval_decided".into(), mia, Some(s[2].id), Some("rejected".into())),
+            ("step_reopened".into(), mia, Some(s[1].id), None),
+            ("step_completed".into(), nina, Some(s[1].id), None),
+            ("approval_decided".into(), mia, Some(s[2].id), Some("approved".into())),
+            ("step_completed".into(), nina, Some(s[3].id), None),
+            ("run_completed".into(), nina, None, None),
+        ]
+    );
+    // Saving a data step's values to the customer is an update of the customer.
+    let updates = activity_event::Entity::find()
+        .filter(activity_event::Column::CustomerId.eq(c.id))
+        .filter(activity_event::Column::Kind.eq("customer_updated"))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(updates, 2);
 }
 
 async fn stop_steps_block_what_follows_and_only_optional_steps_are_skipped(app: &TestApp) {
@@ -592,6 +626,29 @@ async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestAp
     let open = steps.iter().find(|s| s.run_id == active.id && s.status.as_str() == "available").unwrap();
     let view = runs::view(db, &actor(app, active.owner_id).await, active.id).await.unwrap();
     assert!(view.steps.iter().any(|s| s.id == open.id));
+    // And months of history in the activity stream, every key action in it, none in the future.
+    let stream = activity_event::Entity::find().all(db).await.unwrap();
+    for kind in [
+        "signed_in", "customer_created", "interaction_logged", "follow_up_scheduled", "follow_up_done", "run_started",
+        "run_completed", "run_cancelled", "step_completed", "step_skipped", "step_reopened", "approval_decided",
+    ] {
+        assert!(stream.iter().any(|e| e.kind == kind), "no {kind} in the demo history");
+    }
+    assert!(stream.iter().all(|e| e.created_at <= now));
+    assert!(stream.iter().any(|e| e.created_at < now - chrono::TimeDelta::days(120)), "the history goes back months");
+    let run_events = stream.iter().filter(|e| e.run_id.is_some()).count();
+    let recorded = process_run_event::Entity::find().count(db).await.unwrap() as usize;
+    assert_eq!(run_events, recorded, "one activity event per run event");
+    // The North team signs in on more days per person than the South team.
+    let teams = app::server::entities::team::Entity::find().all(db).await.unwrap();
+    let per_person = |name: &str| {
+        let id = teams.iter().find(|t| t.name == name).map(|t| t.id);
+        let sign_ins: Vec<i32> = stream.iter().filter(|e| e.kind == "signed_in" && e.team_id == id).map(|e| e.user_id).collect();
+        let people: std::collections::HashSet<i32> = sign_ins.iter().copied().collect();
+        sign_ins.len() as f64 / people.len().max(1) as f64
+    };
+    let (north, south) = (per_person("North Region"), per_person("South Region"));
+    assert!(north > 80.0 && south > 30.0 && north > south * 1.4, "north {north}, south {south}");
 }
 
 on_both_databases!(
@@ -631,7 +688,6 @@ async fn a_stored_state_or_role_that_is_not_known_is_an_error_not_a_default(app:
 /// Each key action on a customer records one activity event in its transaction, with the team
 /// and customer it concerns; the trigger reactions still run from those events.
 async fn every_key_customer_action_records_one_activity_event(app: &TestApp) {
-    use app::server::entities::activity_event;
     use app::server::services::crm::{follow_ups, timeline};
     let w = world(app).await;
     let db = &app.state.db;
@@ -657,6 +713,8 @@ async fn every_key_customer_action_records_one_activity_event(app: &TestApp) {
         .await
         .unwrap();
     follow_ups::complete(db, &w.nina, f.id, None).await.unwrap();
+    let welcome_run = runs::of_customer(db, &w.nina, c.id).await.unwrap()[0].id;
+    runs::cancel(db, &w.nina, welcome_run, "Not needed").await.unwrap();
     // A refused change records nothing.
     form.name = String::new();
     assert!(customers::update(db, &w.nina, c.id, &form, true).await.is_err());
@@ -672,18 +730,25 @@ async fn every_key_customer_action_records_one_activity_event(app: &TestApp) {
         kinds,
         vec![
             "customer_created",
+            "run_started",
             "customer_updated",
             "customer_updated",
             "stage_changed",
             "interaction_logged",
             "follow_up_scheduled",
             "follow_up_done",
+            "run_cancelled",
         ]
     );
     assert!(rows.iter().all(|r| r.user_id == w.nina.id && r.team_id == Some(w.north)), "{rows:?}");
-    let logged = &rows[4];
+    let logged = &rows[5];
     assert_eq!((logged.subject_type.as_deref(), logged.subject_id.clone()), (Some("interaction"), Some(interaction.id.to_string())));
-    assert_eq!(rows[6].subject_id, Some(f.id.to_string()));
+    assert_eq!(rows[7].subject_id, Some(f.id.to_string()));
+    // The run the trigger started names its run, and nobody as its starter: nina caused it.
+    let welcome_run = &runs::of_customer(db, &w.nina, c.id).await.unwrap()[0];
+    assert_eq!(rows[1].run_id, Some(welcome_run.id));
+    let stored = process_run::Entity::find_by_id(welcome_run.id).one(db).await.unwrap().unwrap();
+    assert_eq!(stored.started_by, None);
 }
 
 #[test]

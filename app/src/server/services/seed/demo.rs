@@ -1,13 +1,16 @@
 //! Demo data for `seed-demo` and `make run`: teams, one sign-in per role and more staff with
 //! known passwords, three custom fields, and about 200 customers with contacts, custom values
-//! (some stale), interactions and follow-ups, and three processes with a few hundred runs
-//! (`demo_processes`); added only to an empty database.
+//! (some stale), interactions and follow-ups, three processes with a few hundred runs
+//! (`seed::processes`), and the activity stream of it all over the past months, sign-ins
+//! included; added only to an empty database.
 
 use crate::model::states::CustomerKind;
 use crate::model::states::FollowUpStatus;
 use crate::error::AppResult;
 use crate::model::user::Role;
 use crate::server::entities::{app_user, custom_field, custom_value, team, team_manager};
+use crate::server::services::events;
+use crate::server::services::platform::activity::{self, Activity};
 use crate::server::services::platform::{now, users};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 
@@ -93,6 +96,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<bool> {
     {
         crate::server::services::seed::processes::seed(&txn, &admin).await?;
     }
+    seed_sign_ins(&txn, team_ids.first().copied()).await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -152,6 +156,8 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
     use sea_orm::EntityTrait;
     let stages = lifecycle_stage::Entity::find().all(db).await?;
     let mut rng = Lcg(2026);
+    // The activity stream of all this, with when each happened.
+    let (mut history, mut history_at) = (Vec::new(), Vec::new());
     let start = now();
     let fields = seed_fields(db).await?;
     for i in 0..200 {
@@ -236,8 +242,12 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
                 }
             })
             .collect();
-        if !interactions.is_empty() {
-            interaction::Entity::insert_many(interactions).exec(db).await?;
+        history.push(events::Event::CustomerCreated { customer: &c }.activity(owner.id));
+        history_at.push(created);
+        for row in interactions {
+            let saved = row.insert(db).await?;
+            history.push(events::Event::InteractionLogged { customer: &c, interaction_id: saved.id }.activity(owner.id));
+            history_at.push(saved.created_at);
         }
         // Open follow-ups: some overdue, some today, some later; and some done in the past.
         let due_in_hours: Option<i64> = match rng.next(6) {
@@ -247,7 +257,7 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
             _ => None,
         };
         if let Some(hours) = due_in_hours {
-            follow_up::ActiveModel {
+            let open = follow_up::ActiveModel {
                 customer_id: Set(c.id),
                 assignee_id: Set(owner.id),
                 created_by: Set(Some(owner.id)),
@@ -261,9 +271,11 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
             }
             .insert(db)
             .await?;
+            history.push(events::Event::FollowUpScheduled { customer: &c, follow_up_id: open.id }.activity(owner.id));
+            history_at.push(created);
         }
         if let Some(at) = last {
-            follow_up::ActiveModel {
+            let done = follow_up::ActiveModel {
                 customer_id: Set(c.id),
                 assignee_id: Set(owner.id),
                 created_by: Set(Some(owner.id)),
@@ -272,11 +284,15 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
                 status: Set(FollowUpStatus::Done.into()),
                 completed_at: Set(Some(at)),
                 completed_by: Set(Some(owner.id)),
-                created_at: Set(at),
+                created_at: Set(at - chrono::TimeDelta::days(2)),
                 ..Default::default()
             }
             .insert(db)
             .await?;
+            let event = |e: events::Event<'_>| e.activity(owner.id);
+            history.push(event(events::Event::FollowUpScheduled { customer: &c, follow_up_id: done.id }));
+            history.push(event(events::Event::FollowUpDone { customer: &c, follow_up_id: done.id }));
+            history_at.extend([done.created_at, at]);
         }
         customer::ActiveModel {
             id: Set(c.id),
@@ -288,7 +304,33 @@ async fn seed_customers<C: sea_orm::ConnectionTrait>(
         crate::server::services::crm::follow_ups::refresh_next(db, c.id).await?;
         crate::server::services::crm::customers::refresh_quality(db, c.id).await?;
     }
-    Ok(())
+    activity::record_many(db, history.into_iter().zip(history_at).collect()).await
+}
+
+/// Months of sign-ins on working days: the North team signs in on most of them, the South
+/// team on about half, so adoption differs between the teams.
+async fn seed_sign_ins<C: sea_orm::ConnectionTrait>(db: &C, north: Option<i32>) -> AppResult<()> {
+    let mut rng = Lcg(7);
+    let today = now().date_naive();
+    let mut rows = Vec::new();
+    for user in app_user::Entity::find().all(db).await? {
+        let rate = match user.team_id {
+            None => 7,
+            Some(t) if Some(t) == north => 9,
+            Some(_) => 5,
+        };
+        for back in 1..=150 {
+            let day = today - chrono::TimeDelta::days(back);
+            if matches!(chrono::Datelike::weekday(&day), chrono::Weekday::Sat | chrono::Weekday::Sun) || rng.next(10) >= rate {
+                continue;
+            }
+            let at = day.and_hms_opt(7 + rng.next(3) as u32, rng.next(60) as u32, 0).map(|t| t.and_utc());
+            let Some(at) = at else { continue };
+            let activity = Activity { user_id: user.id, kind: "signed_in", team_id: user.team_id, ..Default::default() };
+            rows.push((activity, at));
+        }
+    }
+    activity::record_many(db, rows).await
 }
 
 /// Three custom fields: an account number (members keep it), a revenue band (managers

@@ -11,6 +11,8 @@ use crate::server::entities::{
     app_user, customer, lifecycle_stage, process_run, process_run_event, process_step_run,
     team_manager,
 };
+use crate::server::services::events::Event;
+use crate::server::services::platform::activity;
 use crate::server::services::platform::access::Actor;
 use crate::server::services::seed::demo::Lcg;
 use crate::server::services::processes::runs::add_offset;
@@ -332,6 +334,26 @@ async fn seed_run<C: ConnectionTrait>(
         .all(db)
         .await?;
     let rows_by_position: HashMap<i32, i32> = step_rows.iter().map(|s| (s.position, s.id)).collect();
+    let mut history = Vec::new();
+    let mut last_actor = c.owner_id;
+    for (when, step, actor, action, _) in &events {
+        let run_id = run.id;
+        let step_run_id = step.and_then(|p| rows_by_position.get(&(p as i32)).copied()).unwrap_or_default();
+        let customer = c;
+        let event = match (*action, step.is_some()) {
+            ("started", _) => Event::RunStarted { customer, run_id },
+            ("completed", false) => Event::RunCompleted { customer, run_id },
+            ("completed", true) => Event::StepCompleted { customer, run_id, step_run_id },
+            ("skipped", _) => Event::StepSkipped { customer, run_id, step_run_id },
+            ("reopened", _) => Event::StepReopened { customer, run_id, step_run_id },
+            ("cancelled", _) => Event::RunCancelled { customer, run_id },
+            (decision, _) => Event::ApprovalDecided { customer, run_id, step_run_id, approved: decision == "approved" },
+        };
+        // The reopening and the completion follow the last person's action.
+        last_actor = actor.unwrap_or(last_actor);
+        history.push((event.activity(last_actor), *when));
+    }
+    activity::record_many(db, history).await?;
     for (when, step, actor, action, note) in events {
         process_run_event::ActiveModel {
             run_id: Set(run.id),

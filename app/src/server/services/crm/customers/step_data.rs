@@ -3,6 +3,7 @@
 use crate::error::{AppError, AppResult};
 use crate::server::entities::{custom_field, customer};
 use crate::server::services::platform::access::Actor;
+use crate::server::services::events::{self, Event};
 use crate::server::services::platform::{audit, now};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use std::collections::BTreeMap;
@@ -111,6 +112,7 @@ pub async fn apply_step_data<C: ConnectionTrait>(
     if !a.is_empty() {
         audit::record(db, Some(actor.id), "customer.update", "customer", c.id, Some(&b), Some(&a))
             .await?;
+        events::emit(db, actor.id, Event::CustomerUpdated { customer: &updated }).await?;
     }
     Ok(updated)
 }

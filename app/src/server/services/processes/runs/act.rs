@@ -6,6 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::model::user::Role;
 use crate::server::entities::{app_user, customer, process_run, process_step, process_step_run};
 use crate::server::services::platform::access::{Actor, visible_customer};
+use crate::server::services::events::{self, Event};
 use crate::server::services::processes::field_keys;
 use crate::server::services::{platform::{begin_write, now, times}, crm::customers};
 use chrono::{DateTime, Utc};
@@ -22,8 +23,14 @@ use super::views::when;
 
 /// Brings the run's steps in line with the rules and completes the run when every required
 /// step is finished. Steps are open up to and including the first unfinished stop step; an
-/// approval opens only once every required step before it is finished.
-pub(super) async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model) -> AppResult<()> {
+/// approval opens only once every required step before it is finished. `user_id` is whose
+/// action this follows (the completion is theirs).
+pub(super) async fn refresh<C: ConnectionTrait>(
+    db: &C,
+    run: &process_run::Model,
+    c: &customer::Model,
+    user_id: i32,
+) -> AppResult<()> {
     let defs = defs_of(db, run.version_id).await?;
     let steps = step_runs(db, run.id).await?;
     let tz = owner_zone(db, run.owner_id).await?;
@@ -91,6 +98,7 @@ pub(super) async fn refresh<C: ConnectionTrait>(db: &C, run: &process_run::Model
         .update(db)
         .await?;
         event(db, run.id, None, None, "completed", "Every required step is done: the run is complete.".into()).await?;
+        events::emit(db, user_id, Event::RunCompleted { customer: c, run_id: run.id }).await?;
     }
     Ok(())
 }
@@ -298,10 +306,17 @@ pub async fn act<C: TransactionTrait + ConnectionTrait>(
         return Err(what_happened(&txn, &now_state, tz).await?);
     }
     event(&txn, run.id, Some(sr.id), Some(actor.id), action_name, note).await?;
+    let (run_id, step_run_id) = (run.id, sr.id);
+    let happened = match action_name {
+        "completed" => Event::StepCompleted { customer: &c, run_id, step_run_id },
+        "skipped" => Event::StepSkipped { customer: &c, run_id, step_run_id },
+        decision => Event::ApprovalDecided { customer: &c, run_id, step_run_id, approved: decision == "approved" },
+    };
+    events::emit(&txn, actor.id, happened).await?;
     if action_name == "rejected" {
-        reopen_before(&txn, &run, &sr, at).await?;
+        reopen_before(&txn, &run, &sr, &c, actor.id, at).await?;
     }
-    refresh(&txn, &run).await?;
+    refresh(&txn, &run, &c, actor.id).await?;
     let after = process_run::Entity::find_by_id(run.id)
         .one(&txn)
         .await?
@@ -322,10 +337,13 @@ fn required_reason(reason: &str, message: &str) -> AppResult<String> {
 }
 
 /// Reopens the nearest step before a rejected approval that was done (not skipped): rework.
+/// `user_id` rejected it.
 async fn reopen_before<C: ConnectionTrait>(
     db: &C,
     run: &process_run::Model,
     rejected: &process_step_run::Model,
+    c: &customer::Model,
+    user_id: i32,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
     let steps = step_runs(db, run.id).await?;
@@ -356,7 +374,8 @@ async fn reopen_before<C: ConnectionTrait>(
         .await?
         .map(|s| s.title)
         .unwrap_or_default();
-    event(db, run.id, Some(previous.id), None, "reopened", format!("“{title}” reopened for rework")).await
+    event(db, run.id, Some(previous.id), None, "reopened", format!("“{title}” reopened for rework")).await?;
+    events::emit(db, user_id, Event::StepReopened { customer: c, run_id: run.id, step_run_id: previous.id }).await
 }
 
 /// Cancels an active run; only its owner (or an admin) may, with a reason.
@@ -371,7 +390,7 @@ pub async fn cancel<C: TransactionTrait + ConnectionTrait>(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    visible_customer(&txn, actor, run.customer_id).await?;
+    let c = visible_customer(&txn, actor, run.customer_id).await?;
     if run.owner_id != actor.id && !actor.is_admin() {
         return Err(AppError::Forbidden);
     }
@@ -392,6 +411,7 @@ pub async fn cancel<C: TransactionTrait + ConnectionTrait>(
     .update(&txn)
     .await?;
     event(&txn, run.id, None, Some(actor.id), "cancelled", format!("{} cancelled the run: {reason}", actor.name)).await?;
+    events::emit(&txn, actor.id, Event::RunCancelled { customer: &c, run_id: run.id }).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::server::entities::{
     process_step_run, process_template,
 };
 use crate::server::services::platform::access::{Actor, visible_customer};
+use crate::server::services::events::{self, Event};
 use crate::server::services::processes;
 use crate::server::services::platform::{begin_write, now, times};
 use chrono::{DateTime, Datelike, TimeDelta, Utc, Weekday};
@@ -63,6 +64,17 @@ pub(super) async fn owner_zone<C: ConnectionTrait>(db: &C, owner_id: i32) -> App
         .map_or(Tz::UTC, |u| times::zone(&u.timezone)))
 }
 
+/// Who starts a run, and how.
+struct Starter<'a> {
+    /// The user who started it, or whose change fired the trigger that did.
+    user_id: i32,
+    /// Started by hand (then `user_id` is the run's starter) or by a trigger.
+    by_hand: bool,
+    /// "manual", or the trigger's kind.
+    how: &'a str,
+    note: String,
+}
+
 /// Starts `template`'s newest published version on customer `c`, inside the caller's
 /// transaction. `Conflict` when it cannot start (archived, nothing published, already running).
 async fn start_in<C: ConnectionTrait>(
@@ -70,10 +82,9 @@ async fn start_in<C: ConnectionTrait>(
     template: &process_template::Model,
     c: &customer::Model,
     owner_id: i32,
-    started_by: Option<i32>,
-    how: &str,
-    note: String,
+    starter: Starter<'_>,
 ) -> AppResult<process_run::Model> {
+    let started_by = starter.by_hand.then_some(starter.user_id);
     if template.archived_at.is_some() {
         return Err(AppError::Conflict(format!("“{}” is archived and starts no new runs.", template.name)));
     }
@@ -96,7 +107,7 @@ async fn start_in<C: ConnectionTrait>(
         owner_id: Set(owner_id),
         status: Set(RunStatus::Active.into()),
         started_by: Set(started_by),
-        started_how: Set(how.into()),
+        started_how: Set(starter.how.into()),
         started_at: Set(at),
         finished_at: Set(None),
         cancelled_by: Set(None),
@@ -147,8 +158,9 @@ async fn start_in<C: ConnectionTrait>(
         .insert(db)
         .await?;
     }
-    event(db, run.id, None, started_by, "started", note).await?;
-    refresh(db, &run).await?;
+    event(db, run.id, None, started_by, "started", starter.note).await?;
+    events::emit(db, starter.user_id, Event::RunStarted { customer: c, run_id: run.id }).await?;
+    refresh(db, &run, c, starter.user_id).await?;
     Ok(run)
 }
 
@@ -165,7 +177,8 @@ pub async fn start<C: TransactionTrait + ConnectionTrait>(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let run = start_in(&txn, &template, &c, actor.id, Some(actor.id), "manual", format!("Started by {}", actor.name)).await?;
+    let starter = Starter { user_id: actor.id, by_hand: true, how: "manual", note: format!("Started by {}", actor.name) };
+    let run = start_in(&txn, &template, &c, actor.id, starter).await?;
     txn.commit().await?;
     Ok(run)
 }
@@ -185,10 +198,12 @@ async fn triggered<C: ConnectionTrait>(
     Ok(query.order_by_asc(process_template::Column::Id).all(db).await?)
 }
 
-/// Starts each of `templates` on `c`, inside the caller's transaction; a template already
-/// running on the customer, archived or never published is passed over.
+/// Starts each of `templates` on `c`, inside the caller's transaction, for the change user
+/// `user_id` made; a template already running on the customer, archived or never published is
+/// passed over.
 async fn start_triggered<C: ConnectionTrait>(
     db: &C,
+    user_id: i32,
     c: &customer::Model,
     templates: Vec<process_template::Model>,
     how: &str,
@@ -196,7 +211,8 @@ async fn start_triggered<C: ConnectionTrait>(
 ) -> AppResult<Vec<process_run::Model>> {
     let mut started = Vec::new();
     for template in templates {
-        match start_in(db, &template, c, c.owner_id, None, how, note.to_string()).await {
+        let starter = Starter { user_id, by_hand: false, how, note: note.to_string() };
+        match start_in(db, &template, c, c.owner_id, starter).await {
             Ok(run) => started.push(run),
             Err(AppError::Conflict(_)) => {}
             Err(other) => return Err(other),
@@ -205,18 +221,20 @@ async fn start_triggered<C: ConnectionTrait>(
     Ok(started)
 }
 
-/// Runs the "when a customer is created" triggers for `c`.
+/// Runs the "when a customer is created" triggers for `c`, created by user `user_id`.
 pub async fn on_customer_created<C: ConnectionTrait>(
     db: &C,
+    user_id: i32,
     c: &customer::Model,
 ) -> AppResult<Vec<process_run::Model>> {
     let templates = triggered(db, "customer_created", None).await?;
-    start_triggered(db, c, templates, "customer_created", "Started automatically: the customer was created").await
+    start_triggered(db, user_id, c, templates, "customer_created", "Started automatically: the customer was created").await
 }
 
-/// Runs the "when the stage changes to" triggers for `c`, if its stage changed.
+/// Runs the "when the stage changes to" triggers for `c`, if user `user_id` changed its stage.
 pub async fn on_stage_changed<C: ConnectionTrait>(
     db: &C,
+    user_id: i32,
     c: &customer::Model,
     old_stage_id: i32,
 ) -> AppResult<Vec<process_run::Model>> {
@@ -233,5 +251,5 @@ pub async fn on_stage_changed<C: ConnectionTrait>(
         .map(|s| s.label)
         .unwrap_or_default();
     let note = format!("Started automatically: the stage changed to {stage}");
-    start_triggered(db, c, templates, "stage_changed", &note).await
+    start_triggered(db, user_id, c, templates, "stage_changed", &note).await
 }
