@@ -11,6 +11,7 @@ mod m20261123_000005_customer_list_indexes;
 mod m20261123_000006_create_processes;
 mod m20261201_000007_secure_mail_and_resets;
 mod m20261202_000008_activity_stream;
+mod m20261202_000009_email_headers;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_create_processes::Migration),
             Box::new(m20261201_000007_secure_mail_and_resets::Migration),
             Box::new(m20261202_000008_activity_stream::Migration),
+            Box::new(m20261202_000009_email_headers::Migration),
         ]
     }
 }

@@ -3,17 +3,12 @@
 //! Every message reaches these only through the outbox dispatcher.
 
 use lettre::message::MultiPart;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::{Arc, Mutex};
 
-/// What the dispatcher hands to a back end.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Email {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+/// What the dispatcher hands to a back end: built by `platform::emails`.
+pub use crate::server::services::platform::emails::Email;
 
 /// Why a send failed: temporary failures are retried, permanent ones are not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,19 +71,25 @@ impl Mailer {
     }
 
     fn build(from: &str, email: &Email) -> Result<Message, SendError> {
-        Message::builder()
+        let mut builder = Message::builder()
             .from(
                 from.parse()
                     .map_err(|e| SendError::Permanent(format!("bad sender address: {e}")))?,
             )
             .to(email
-                .to
+                .to()
                 .parse()
                 .map_err(|e| SendError::Permanent(format!("bad recipient address: {e}")))?)
-            .subject(email.subject.clone())
+            .subject(email.subject());
+        for header in email.headers() {
+            let name = HeaderName::new_from_ascii(header.name.clone())
+                .map_err(|e| SendError::Permanent(format!("bad header name: {e}")))?;
+            builder = builder.raw_header(HeaderValue::new(name, header.value.clone()));
+        }
+        builder
             .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
+                email.text().to_string(),
+                email.html().to_string(),
             ))
             .map_err(|e| SendError::Permanent(format!("cannot build the message: {e}")))
     }
@@ -137,6 +138,3 @@ impl Mailer {
         }
     }
 }
-
-/// Escapes text for HTML email bodies: user input is never sent as raw HTML.
-pub use crate::components::raw_text::escape_html;

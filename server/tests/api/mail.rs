@@ -5,7 +5,7 @@ use crate::helpers::TestApp;
 use crate::on_both_databases;
 use app::model::user::{Role, Viewer};
 use app::server::entities::{one_time_token, outbox_message, session};
-use app::server::mailer::{Mailer, SendError};
+use app::server::mailer::{Email, Mailer, SendError};
 use app::server::services::platform::outbox;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
@@ -29,10 +29,7 @@ async fn queue(app: &TestApp, key: &str) -> bool {
     outbox::enqueue(
         &app.state.db,
         outbox::NewMessage {
-            recipient: "x@example.org",
-            subject: "Hello",
-            text: "hi".into(),
-            html: "<p>hi</p>".into(),
+            email: Email::new("x@example.org", "Hello", "hi".into(), "<p>hi</p>".into()).unwrap(),
             category: "test",
             dedupe_key: key.into(),
             secret: None,
@@ -165,8 +162,8 @@ async fn an_invited_user_sets_a_password_from_the_emailed_link_once(app: &TestAp
         .unwrap();
     let sent = mailbox(app).sent();
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].to, "noor@example.org");
-    let link = link_in(&sent[0].text);
+    assert_eq!(sent[0].to(), "noor@example.org");
+    let link = link_in(sent[0].text());
     assert!(
         link.starts_with(&format!("{}/accept-invite?token=", app.base)),
         "{link}"
@@ -260,7 +257,7 @@ async fn a_reset_link_expires_after_an_hour_and_ends_other_sessions(app: &TestAp
         .unwrap();
     let sent = mailbox(app).sent();
     assert_eq!(sent.len(), 1, "only the real account gets mail");
-    let token = token_of(&link_in(&sent[0].text));
+    let token = token_of(&link_in(sent[0].text()));
 
     let row = one_time_token::Entity::find()
         .one(&app.state.db)
@@ -376,7 +373,7 @@ async fn a_delivered_reset_mail_leaves_no_usable_token_in_the_database_or_on_any
     assert!(pending.messages[0].body_text.contains(outbox::STRUCK));
 
     outbox::dispatch_due(&app.state.db, &app.state.mailer, 10).await.unwrap();
-    assert!(mailbox(app).sent()[0].text.contains(&token), "the recipient got the link");
+    assert!(mailbox(app).sent()[0].text().contains(&token), "the recipient got the link");
     let row = outbox_message::Entity::find().one(&app.state.db).await.unwrap().unwrap();
     assert_eq!(row.status.as_str(), "sent");
     for stored in [&row.body_text, &row.body_html] {
@@ -470,10 +467,14 @@ async fn mail_is_delivered_over_real_smtp() {
     outbox::enqueue(
         &app.state.db,
         outbox::NewMessage {
-            recipient: "someone@example.org",
-            subject: &subject,
-            text: "Plain <b>text</b>".into(),
-            html: "<p>Plain &lt;b&gt;text&lt;/b&gt;</p>".into(),
+            email: Email::new(
+                "someone@example.org",
+                &subject,
+                "Plain <b>text</b>".into(),
+                "<p>Plain &lt;b&gt;text&lt;/b&gt;</p>".into(),
+            )
+            .and_then(|e| e.with_header("X-Rapport-Check", "one line"))
+            .unwrap(),
             category: "test",
             dedupe_key: subject.clone(),
             secret: None,
@@ -498,6 +499,7 @@ async fn mail_is_delivered_over_real_smtp() {
         .find(|e| e["subject"] == subject.as_str())
         .expect("the sink received it");
     assert_eq!(found["to"][0]["address"], "someone@example.org");
+    assert_eq!(found["headers"]["x-rapport-check"], "one line", "extra headers are sent");
     assert!(
         found["text"]
             .as_str()

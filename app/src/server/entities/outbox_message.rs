@@ -28,6 +28,9 @@ pub struct Model {
     /// The live part of the message (a link's token), struck from the bodies once delivered.
     #[sea_orm(column_type = "Text", nullable)]
     pub secret: Option<String>,
+    /// The extra headers, as JSON (`platform::emails::Header`s).
+    #[sea_orm(column_type = "Text")]
+    pub headers: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,8 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::model::user::Role;
 use crate::server::config::Config;
 use crate::server::entities::{app_user, one_time_token, team};
-use crate::server::mailer::escape_html;
-use crate::server::services::platform::{audit, begin_write, new_token, now, outbox, passwords, sessions, token_hash, users};
+use crate::server::services::platform::{audit, begin_write, emails, new_token, now, outbox, passwords, sessions, token_hash, users};
 use chrono::Duration as TimeDelta;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
@@ -70,29 +69,6 @@ async fn live_token<C: ConnectionTrait>(
     Ok(row)
 }
 
-fn email_bodies(
-    greeting: &str,
-    paragraphs: &[&str],
-    link_label: &str,
-    link: &str,
-) -> (String, String) {
-    let text = format!(
-        "{greeting}\n\n{}\n\n{link_label}: {link}\n\n— Rapport\n",
-        paragraphs.join("\n\n")
-    );
-    let html = format!(
-        "<p>{}</p>{}<p><a href=\"{}\">{}</a></p><p>— Rapport</p>",
-        escape_html(greeting),
-        paragraphs
-            .iter()
-            .map(|p| format!("<p>{}</p>", escape_html(p)))
-            .collect::<String>(),
-        escape_html(link),
-        escape_html(link_label)
-    );
-    (text, html)
-}
-
 async fn queue_invitation<C: ConnectionTrait>(
     db: &C,
     config: &Config,
@@ -101,24 +77,11 @@ async fn queue_invitation<C: ConnectionTrait>(
 ) -> AppResult<()> {
     let token = issue_token(db, user.id, INVITE, TimeDelta::days(INVITE_VALID_DAYS)).await?;
     let link = format!("{}/accept-invite?token={token}", config.base_url);
-    let (text, html) = email_bodies(
-        &format!("Hello {},", user.name),
-        &[
-            &format!("{inviter} has invited you to Rapport, your team's CRM."),
-            &format!(
-                "Choose a password with the link below. It works once and expires in {INVITE_VALID_DAYS} days."
-            ),
-        ],
-        "Set your password",
-        &link,
-    );
+    let email = emails::invitation(&user.email, &user.name, inviter, &link, INVITE_VALID_DAYS)?;
     outbox::enqueue(
         db,
         outbox::NewMessage {
-            recipient: &user.email,
-            subject: "You are invited to Rapport",
-            text,
-            html,
+            email,
             category: "security",
             dedupe_key: format!("invite:{}:{}", user.id, &token_hash(&token)[..16]),
             secret: Some(token.clone()),
@@ -332,22 +295,11 @@ pub async fn request_password_reset<C: TransactionTrait>(
     )
     .await?;
     let link = format!("{}/reset-password?token={token}", config.base_url);
-    let (text, html) = email_bodies(
-        &format!("Hello {},", user.name),
-        &[
-            "Someone (hopefully you) asked to reset your Rapport password.",
-            "The link below works once and expires in one hour. If you did not ask, ignore this email: your password stays as it is.",
-        ],
-        "Choose a new password",
-        &link,
-    );
+    let email = emails::password_reset(&user.email, &user.name, &link)?;
     outbox::enqueue(
         &txn,
         outbox::NewMessage {
-            recipient: &user.email,
-            subject: "Reset your Rapport password",
-            text,
-            html,
+            email,
             category: "security",
             dedupe_key: format!("reset:{}:{}", user.id, &token_hash(&token)[..16]),
             secret: Some(token.clone()),

@@ -7,6 +7,7 @@ pub mod access;
 pub mod activity;
 pub mod accounts;
 pub mod audit;
+pub mod emails;
 pub mod outbox;
 pub mod passwords;
 pub mod sessions;

@@ -5,7 +5,8 @@
 use crate::model::states::OutboxStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::entities::outbox_message::{self, Column};
-use crate::server::mailer::{Email, Mailer, SendError};
+use crate::server::mailer::{Mailer, SendError};
+use crate::server::services::platform::emails::Email;
 use crate::server::services::platform::now;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use sea_orm::sea_query::Expr;
@@ -19,10 +20,8 @@ pub const MAX_ATTEMPTS: i32 = 8;
 
 /// One email to queue.
 pub struct NewMessage<'a> {
-    pub recipient: &'a str,
-    pub subject: &'a str,
-    pub text: String,
-    pub html: String,
+    /// Built by a function of `platform::emails`.
+    pub email: Email,
     pub category: &'a str,
     /// Unique: a second message with the same key is not queued (nudges, reminders).
     pub dedupe_key: String,
@@ -44,11 +43,13 @@ pub fn without_secret(body: &str, secret: Option<&str>) -> String {
 /// Queues a message. Returns false when a message with the same dedupe key already exists.
 pub async fn enqueue<C: ConnectionTrait>(db: &C, message: NewMessage<'_>) -> AppResult<bool> {
     let at = now();
+    let email = message.email;
     let result = outbox_message::ActiveModel {
-        recipient: Set(message.recipient.to_string()),
-        subject: Set(message.subject.to_string()),
-        body_text: Set(message.text),
-        body_html: Set(message.html),
+        recipient: Set(email.to().to_string()),
+        subject: Set(email.subject().to_string()),
+        body_text: Set(email.text().to_string()),
+        body_html: Set(email.html().to_string()),
+        headers: Set(email.headers_json()),
         category: Set(message.category.to_string()),
         status: Set(OutboxStatus::Pending),
         attempts: Set(0),
@@ -121,12 +122,14 @@ pub async fn dispatch_due<C: ConnectionTrait>(
         if !claim(db, message.id, at).await? {
             continue;
         }
-        let email = Email {
-            to: message.recipient.clone(),
-            subject: message.subject.clone(),
-            text: message.body_text.clone(),
-            html: message.body_html.clone(),
-        };
+        // Checked again as it leaves: a stored row with a line break in a header is refused.
+        let email = Email::stored(
+            &message.recipient,
+            &message.subject,
+            message.body_text.clone(),
+            message.body_html.clone(),
+            &message.headers,
+        );
         let attempts = message.attempts + 1;
         let struck = message.secret.as_deref().map(|secret| {
             (
@@ -144,7 +147,11 @@ pub async fn dispatch_due<C: ConnectionTrait>(
             row.last_error = Set(Some("not sent: no SMTP configured".into()));
             report.held += 1;
         } else {
-            match mailer.send(&email).await {
+            let sent = match &email {
+                Ok(email) => mailer.send(email).await,
+                Err(_) => Err(SendError::Permanent("refused: a header holds a line break".into())),
+            };
+            match sent {
                 Ok(()) => {
                     row.status = Set(OutboxStatus::Sent.into());
                     row.sent_at = Set(Some(now()));
