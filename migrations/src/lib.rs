@@ -12,6 +12,7 @@ mod m20261123_000006_create_processes;
 mod m20261201_000007_secure_mail_and_resets;
 mod m20261202_000008_activity_stream;
 mod m20261202_000009_email_headers;
+mod m20261202_000010_leases;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_secure_mail_and_resets::Migration),
             Box::new(m20261202_000008_activity_stream::Migration),
             Box::new(m20261202_000009_email_headers::Migration),
+            Box::new(m20261202_000010_leases::Migration),
         ]
     }
 }

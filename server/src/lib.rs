@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod export;
 pub mod import;
+pub mod jobs;
 pub mod middleware;
 pub mod rest;
 
@@ -31,63 +32,6 @@ pub async fn build_state(
         leptos_options: Arc::new(leptos_options),
         mailer,
         setup_done: Arc::default(),
-    })
-}
-
-/// Delivers queued mail every `RAPPORT_OUTBOX_INTERVAL_SECONDS` until the process ends.
-pub fn spawn_outbox_dispatcher(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(state.config.outbox_interval);
-        loop {
-            tick.tick().await;
-            let result =
-                app::server::services::platform::outbox::dispatch_due(&state.db, &state.mailer, 50).await;
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "outbox dispatch failed; will retry");
-            }
-        }
-    })
-}
-
-/// Recomputes data-quality scores that went stale (values past their freshness window,
-/// changed field definitions), a batch at a time, every 30 seconds.
-pub fn spawn_quality_refresher(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
-        loop {
-            tick.tick().await;
-            loop {
-                match app::server::services::crm::customers::refresh_expired_quality(&state.db, 500).await {
-                    Ok(n) if n == 500 => continue,
-                    Ok(_) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "data-quality refresh failed; will retry");
-                        break;
-                    }
-                }
-            }
-        }
-    })
-}
-
-/// Runs queued CSV imports and reverts (and takes over those whose worker died), checking
-/// every second.
-pub fn spawn_import_worker(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            loop {
-                match app::server::services::crm::imports::work(&state.db).await {
-                    Ok(true) => continue,
-                    Ok(false) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "import worker failed; will retry");
-                        break;
-                    }
-                }
-            }
-        }
     })
 }
 
@@ -224,6 +168,26 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await
+}
+
+/// Serves `state` with the background jobs until `shutdown` resolves. Then the jobs claim
+/// nothing new and the server takes no new connections; this returns once the in-flight
+/// requests have been answered and each job has finished what it holds.
+pub async fn serve_with_jobs(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let jobs = jobs::Jobs::start(&state);
+    let stop_jobs = jobs.stopper();
+    let served = serve(listener, router(state), async move {
+        shutdown.await;
+        stop_jobs();
+    })
+    .await;
+    jobs.stopped().await;
+    tracing::info!("stopped");
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

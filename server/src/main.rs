@@ -101,14 +101,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                     "RAPPORT_SMTP_URL is not set: mail stays in the outbox (admins read it on the Mailbox page)"
                 );
             }
-            server::spawn_outbox_dispatcher(state.clone());
-            server::spawn_quality_refresher(state.clone());
-            server::spawn_import_worker(state.clone());
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
                 .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
             tracing::info!("Rapport is listening on http://{addr}");
-            server::serve(listener, server::router(state), server::shutdown_signal())
+            server::serve_with_jobs(listener, state, server::shutdown_signal())
                 .await
                 .map_err(|e| e.to_string())
         }

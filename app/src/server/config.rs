@@ -66,6 +66,10 @@ pub struct Config {
     pub sign_in_window: Duration,
     /// `RAPPORT_OUTBOX_INTERVAL_SECONDS` (5): how often the dispatcher looks for due mail.
     pub outbox_interval: Duration,
+    /// `RAPPORT_QUALITY_INTERVAL_SECONDS` (30): how often stale data-quality scores are redone.
+    pub quality_interval: Duration,
+    /// `RAPPORT_IMPORT_INTERVAL_SECONDS` (1): how often the import worker looks for queued imports.
+    pub import_interval: Duration,
     /// `RAPPORT_IMPORT_MAX_MB` (20): the largest CSV file an import takes, in MiB.
     pub import_max_bytes: usize,
     /// `RAPPORT_IMPORT_MAX_ROWS` (100000): the most customers one import takes.
@@ -109,6 +113,8 @@ impl std::fmt::Debug for Config {
             .field("sign_in_max_failures", &self.sign_in_max_failures)
             .field("sign_in_window", &self.sign_in_window)
             .field("outbox_interval", &self.outbox_interval)
+            .field("quality_interval", &self.quality_interval)
+            .field("import_interval", &self.import_interval)
             .field("import_max_bytes", &self.import_max_bytes)
             .field("import_max_rows", &self.import_max_rows)
             .field("trusted_proxies", &self.trusted_proxies)
@@ -177,6 +183,8 @@ impl Config {
             outbox_interval: Duration::from_secs(
                 number("RAPPORT_OUTBOX_INTERVAL_SECONDS", 5)?.max(1),
             ),
+            quality_interval: Duration::from_secs(number("RAPPORT_QUALITY_INTERVAL_SECONDS", 30)?.max(1)),
+            import_interval: Duration::from_secs(number("RAPPORT_IMPORT_INTERVAL_SECONDS", 1)?.max(1)),
             import_max_bytes: (number("RAPPORT_IMPORT_MAX_MB", 20)?.max(1) * 1024 * 1024) as usize,
             import_max_rows: number("RAPPORT_IMPORT_MAX_ROWS", 100_000)?.max(1) as usize,
         })

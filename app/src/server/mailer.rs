@@ -32,11 +32,13 @@ pub enum Mailer {
     Disabled,
 }
 
-/// The memory back end: keeps sent mail, and can be told to fail the next sends.
+/// The memory back end: keeps sent mail, and can be told to fail the next sends or to take
+/// a while over them (a slow SMTP server).
 #[derive(Clone, Default)]
 pub struct MemoryMailbox {
     pub sent: Arc<Mutex<Vec<Email>>>,
     pub fail_next: Arc<Mutex<Vec<SendError>>>,
+    pub hold_next: Arc<Mutex<Vec<std::time::Duration>>>,
 }
 
 impl MemoryMailbox {
@@ -121,6 +123,15 @@ impl Mailer {
                     .map_err(|e| SendError::Temporary(e.to_string()))
             }
             Mailer::Memory(mailbox) => {
+                let hold = mailbox
+                    .hold_next
+                    .lock()
+                    .ok()
+                    .and_then(|mut h| (!h.is_empty()).then(|| h.remove(0)));
+                if let Some(hold) = hold {
+                    // Cut off here (the future dropped), the message is not delivered.
+                    tokio::time::sleep(hold).await;
+                }
                 let failure = mailbox
                     .fail_next
                     .lock()

@@ -205,19 +205,26 @@ async fn an_import_is_mapped_previewed_run_and_reverted(app: &TestApp) {
     let (status, _) = app.err(&nina, "/api/imports/save", &[&mapping[..], &[("intent", "start")]].concat()).await;
     assert_eq!(status, 409);
 
-    // A worker that took it and died (its heartbeat is old) is taken over.
-    {
+    // A worker holding it (its lease is live) keeps it; one that took it and died (its lease
+    // ran out) is taken over.
+    let import_id = id.parse::<i32>().unwrap();
+    let held_by_another = |until: chrono::DateTime<chrono::Utc>| async move {
         use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-        let job = app::server::entities::customer_import::Entity::find_by_id(id.parse::<i32>().unwrap())
+        let job = app::server::entities::customer_import::Entity::find_by_id(import_id)
             .one(&app.state.db)
             .await
             .unwrap()
             .unwrap();
         let mut job: app::server::entities::customer_import::ActiveModel = job.into();
         job.status = Set(app::model::states::ImportStatus::Running);
-        job.heartbeat_at = Set(Some(chrono::Utc::now() - chrono::Duration::minutes(5)));
+        job.lease_token = Set(Some("another-worker".into()));
+        job.lease_until = Set(Some(until));
         job.update(&app.state.db).await.unwrap();
-    }
+    };
+    held_by_another(chrono::Utc::now() + chrono::Duration::minutes(1)).await;
+    assert!(!imports::work(&app.state.db).await.unwrap(), "a live lease is not taken over");
+    assert_eq!(view(app, &nina, &id, "").await.processed, 0);
+    held_by_another(chrono::Utc::now() - chrono::Duration::minutes(5)).await;
     assert!(imports::work(&app.state.db).await.unwrap());
     assert!(!imports::work(&app.state.db).await.unwrap());
     let v = view(app, &nina, &id, "problems").await;

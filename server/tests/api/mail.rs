@@ -7,7 +7,7 @@ use app::model::user::{Role, Viewer};
 use app::server::entities::{one_time_token, outbox_message, session};
 use app::server::mailer::{Email, Mailer, SendError};
 use app::server::services::platform::outbox;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, Set};
 
 fn mailbox(app: &TestApp) -> app::server::mailer::MemoryMailbox {
     match &app.state.mailer {
@@ -433,7 +433,66 @@ async fn five_reset_requests_in_a_row_send_one_mail_and_more_are_throttled_alike
     assert_eq!(forgot_password(app, &client, "one-more@example.org").await, 429);
 }
 
+/// Two dispatchers (two instances) and a slow SMTP server: the first one's send outlasts its
+/// lease, so it is cut off before the lease ends; the second claims the message once it is due
+/// again and delivers it. One delivery, and the message is marked sent once.
+async fn a_send_held_past_its_lease_is_delivered_once(app: &TestApp) {
+    let mail = mailbox(app);
+    assert!(queue(app, "slow").await);
+    mail.hold_next.lock().unwrap().push(std::time::Duration::from_secs(3));
+    let lease = chrono::TimeDelta::seconds(1);
+    let first = {
+        let (db, mailer) = (app.state.db.clone(), app.state.mailer.clone());
+        tokio::spawn(async move { outbox::dispatch(&db, &mailer, 10, lease).await.unwrap() })
+    };
+    // While the first holds it, a second dispatcher finds nothing to send.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(outbox::dispatch(&app.state.db, &app.state.mailer, 10, lease).await.unwrap(), Default::default());
+    let first = first.await.unwrap();
+    assert_eq!((first.sent, first.retried), (0, 1), "cut off before its lease ended: {first:?}");
+    let row = outbox_message::Entity::find().one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!((row.status.as_str(), row.attempts, row.lease_token.as_deref()), ("pending", 1, None));
+    assert!(row.last_error.as_deref().unwrap().contains("lease"), "{:?}", row.last_error);
+    // Once it is due again, the other instance sends it.
+    let mut due: outbox_message::ActiveModel = row.into();
+    due.next_attempt_at = Set(app::server::services::platform::now());
+    due.update(&app.state.db).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await; // the first's send would be over by now
+    assert_eq!(outbox::dispatch(&app.state.db, &app.state.mailer, 10, lease).await.unwrap().sent, 1);
+    assert_eq!(mail.sent().len(), 1, "delivered once");
+    let row = outbox_message::Entity::find().one(&app.state.db).await.unwrap().unwrap();
+    assert_eq!(row.status.as_str(), "sent");
+}
+
+/// A worker whose lease ran out and was claimed by another writes nothing when it finishes.
+async fn a_lease_lost_to_another_worker_writes_nothing(app: &TestApp) {
+    use app::server::services::platform::leases;
+    use sea_orm::{Condition, QueryFilter, sea_query::Expr};
+    assert!(queue(app, "leased").await);
+    let db = &app.state.db;
+    let id = outbox_message::Entity::find().one(db).await.unwrap().unwrap().id;
+    let minute = chrono::TimeDelta::minutes(1);
+    let first = leases::claim::<outbox_message::Entity, _>(db, id, Condition::all(), minute).await.unwrap().unwrap();
+    assert!(leases::claim::<outbox_message::Entity, _>(db, id, Condition::all(), minute).await.unwrap().is_none(), "held");
+    // The first worker stalls past its lease; a second takes the row over.
+    outbox_message::Entity::update_many()
+        .col_expr(outbox_message::Column::LockedUntil, Expr::value(app::server::services::platform::now() - minute))
+        .filter(outbox_message::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .unwrap();
+    let second = leases::claim::<outbox_message::Entity, _>(db, id, Condition::all(), minute).await.unwrap().unwrap();
+    assert_ne!(first.token, second.token);
+    let mark = |error: &str| outbox_message::Entity::update_many().col_expr(outbox_message::Column::LastError, Expr::value(error.to_string()));
+    assert!(!leases::finish(db, &first, mark("first")).await.unwrap(), "the first worker is told it lost the lease");
+    assert!(leases::finish(db, &second, mark("second")).await.unwrap());
+    let row = outbox_message::Entity::find_by_id(id).one(db).await.unwrap().unwrap();
+    assert_eq!((row.last_error.as_deref(), row.lease_token, row.locked_until), (Some("second"), None, None));
+}
+
 on_both_databases!(
+    a_send_held_past_its_lease_is_delivered_once,
+    a_lease_lost_to_another_worker_writes_nothing,
     a_delivered_reset_mail_leaves_no_usable_token_in_the_database_or_on_any_page,
     without_smtp_a_held_message_keeps_its_link_for_the_development_mailbox,
     five_reset_requests_in_a_row_send_one_mail_and_more_are_throttled_alike_for_unknown_addresses,

@@ -4,6 +4,7 @@
 mod auth;
 mod customers;
 mod imports;
+mod jobs;
 pub mod helpers;
 mod hostile;
 mod malformed;

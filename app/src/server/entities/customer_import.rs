@@ -37,11 +37,18 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
     pub reverted_at: Option<DateTimeUtc>,
-    /// Set by the worker running it; a run whose heartbeat stopped is taken over.
+    /// When the worker running it last made progress.
     pub heartbeat_at: Option<DateTimeUtc>,
+    /// The worker running it holds it until then (`platform::leases`), renewing with each row;
+    /// a run whose lease ran out (its worker died) is taken over.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub lease_token: Option<String>,
+    pub lease_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::leased!(Id, LeaseToken, LeaseUntil);

@@ -18,7 +18,11 @@ pub struct Model {
     pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
+    /// Until when the dispatcher that claimed it holds it (`platform::leases`).
     pub locked_until: Option<DateTimeUtc>,
+    /// The token of that claim; the dispatcher's final write is conditional on it.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub lease_token: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     #[sea_orm(unique)]
@@ -37,3 +41,5 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::leased!(Id, LeaseToken, LockedUntil);

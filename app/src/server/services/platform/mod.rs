@@ -8,6 +8,7 @@ pub mod activity;
 pub mod accounts;
 pub mod audit;
 pub mod emails;
+pub mod leases;
 pub mod outbox;
 pub mod passwords;
 pub mod sessions;

@@ -1,15 +1,16 @@
 //! The outbox: every email is a row written in the same transaction as the change that causes
 //! it, then delivered by the dispatcher. Temporary failures are retried with exponential
-//! backoff; permanent ones are marked failed. The rows stay as the delivery log.
+//! backoff; permanent ones are marked failed. The rows stay as the delivery log. A dispatcher
+//! holds each message it sends with a lease (`platform::leases`), so that several instances
+//! never send one message twice.
 
 use crate::model::states::OutboxStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::entities::outbox_message::{self, Column};
 use crate::server::mailer::{Mailer, SendError};
 use crate::server::services::platform::emails::Email;
-use crate::server::services::platform::now;
-use chrono::{DateTime, Duration as TimeDelta, Utc};
-use sea_orm::sea_query::Expr;
+use crate::server::services::platform::{leases, now};
+use chrono::Duration as TimeDelta;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, SqlErr,
@@ -55,6 +56,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, message: NewMessage<'_>) -> App
         attempts: Set(0),
         next_attempt_at: Set(at),
         locked_until: Set(None),
+        lease_token: Set(None),
         last_error: Set(None),
         dedupe_key: Set(message.dedupe_key),
         created_at: Set(at),
@@ -84,104 +86,117 @@ pub struct DispatchReport {
     pub retried: usize,
     pub failed: usize,
     pub held: usize,
+    /// Messages whose lease ran out mid-send and were taken over: their outcome is not ours.
+    pub lost: usize,
 }
 
-/// Claims one due message for this worker: a conditional update that only one instance can
-/// win (on SQLite and PostgreSQL alike), so several instances never send a message twice.
-async fn claim<C: ConnectionTrait>(db: &C, id: i32, at: DateTime<Utc>) -> AppResult<bool> {
-    let result = outbox_message::Entity::update_many()
-        .col_expr(Column::LockedUntil, Expr::value(at + TimeDelta::minutes(5)))
-        .filter(Column::Id.eq(id))
-        .filter(Column::Status.eq(OutboxStatus::Pending))
-        .filter(
-            Condition::any()
-                .add(Column::LockedUntil.is_null())
-                .add(Column::LockedUntil.lt(at)),
-        )
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
-}
+/// How long a dispatcher holds a message it claimed. A send is cut off before its lease ends
+/// (and retried later), so a message another instance claims after the lease is never
+/// delivered twice.
+pub const SEND_LEASE: TimeDelta = TimeDelta::minutes(5);
 
-/// Sends every due message once (at most `limit`). Drive it directly in tests.
+/// Sends every due message once (at most `limit`), each under a `SEND_LEASE`. Drive it
+/// directly in tests.
 pub async fn dispatch_due<C: ConnectionTrait>(
     db: &C,
     mailer: &Mailer,
     limit: u64,
 ) -> AppResult<DispatchReport> {
+    dispatch(db, mailer, limit, SEND_LEASE).await
+}
+
+/// `dispatch_due` with a lease of `lease`.
+pub async fn dispatch<C: ConnectionTrait>(
+    db: &C,
+    mailer: &Mailer,
+    limit: u64,
+    lease: TimeDelta,
+) -> AppResult<DispatchReport> {
     let at = now();
     let due = outbox_message::Entity::find()
         .filter(Column::Status.eq(OutboxStatus::Pending))
         .filter(Column::NextAttemptAt.lte(at))
+        .filter(leases::free::<outbox_message::Entity>(at))
         .order_by_asc(Column::NextAttemptAt)
         .limit(limit)
         .all(db)
         .await?;
     let mut report = DispatchReport::default();
     for message in due {
-        if !claim(db, message.id, at).await? {
+        let pending = Condition::all().add(Column::Status.eq(OutboxStatus::Pending));
+        let Some(held) = leases::claim::<outbox_message::Entity, _>(db, message.id, pending, lease).await? else {
             continue;
+        };
+        if !deliver(db, mailer, message, &held, &mut report).await? {
+            tracing::warn!(message = held.id, "outbox lease lost: another dispatcher took the message over");
+            report.lost += 1;
         }
-        // Checked again as it leaves: a stored row with a line break in a header is refused.
-        let email = Email::stored(
-            &message.recipient,
-            &message.subject,
-            message.body_text.clone(),
-            message.body_html.clone(),
-            &message.headers,
-        );
-        let attempts = message.attempts + 1;
-        let struck = message.secret.as_deref().map(|secret| {
-            (
-                without_secret(&message.body_text, Some(secret)),
-                without_secret(&message.body_html, Some(secret)),
-            )
-        });
-        let mut row: outbox_message::ActiveModel = message.into();
-        let mut done = false;
-        row.attempts = Set(attempts);
-        row.locked_until = Set(None);
-        if !mailer.is_delivering() {
-            row.attempts = Set(attempts - 1);
-            row.status = Set(OutboxStatus::Held.into());
-            row.last_error = Set(Some("not sent: no SMTP configured".into()));
-            report.held += 1;
-        } else {
-            let sent = match &email {
-                Ok(email) => mailer.send(email).await,
-                Err(_) => Err(SendError::Permanent("refused: a header holds a line break".into())),
-            };
-            match sent {
-                Ok(()) => {
-                    row.status = Set(OutboxStatus::Sent.into());
-                    row.sent_at = Set(Some(now()));
-                    row.last_error = Set(None);
-                    done = true;
-                    report.sent += 1;
-                }
-                Err(SendError::Temporary(e)) if attempts < MAX_ATTEMPTS => {
-                    row.next_attempt_at = Set(now() + backoff(attempts));
-                    row.last_error = Set(Some(e));
-                    report.retried += 1;
-                }
-                Err(SendError::Temporary(e)) | Err(SendError::Permanent(e)) => {
-                    row.status = Set(OutboxStatus::Failed.into());
-                    row.last_error = Set(Some(e));
-                    done = true;
-                    report.failed += 1;
-                }
-            }
-        }
-        // Delivered (or given up): the live link has left the building or never will, so the
-        // delivery log keeps no usable token.
-        if let (true, Some((text, html))) = (done, struck) {
-            row.body_text = Set(text);
-            row.body_html = Set(html);
-            row.secret = Set(None);
-        }
-        row.update(db).await?;
     }
     Ok(report)
+}
+
+/// Sends one claimed message and records the outcome, if the lease is still ours (false if
+/// not). The send is cut off shortly before the lease ends.
+async fn deliver<C: ConnectionTrait>(
+    db: &C,
+    mailer: &Mailer,
+    message: outbox_message::Model,
+    held: &leases::Lease,
+    report: &mut DispatchReport,
+) -> AppResult<bool> {
+    // Checked again as it leaves: a stored row with a line break in a header is refused.
+    let email = Email::stored(
+        &message.recipient,
+        &message.subject,
+        message.body_text.clone(),
+        message.body_html.clone(),
+        &message.headers,
+    );
+    let attempts = message.attempts + 1;
+    let mut row = outbox_message::ActiveModel { attempts: Set(attempts), ..Default::default() };
+    let mut done = false;
+    if !mailer.is_delivering() {
+        row.attempts = Set(attempts - 1);
+        row.status = Set(OutboxStatus::Held);
+        row.last_error = Set(Some("not sent: no SMTP configured".into()));
+        report.held += 1;
+    } else {
+        let deadline = held.left().mul_f64(0.9);
+        let sent = match &email {
+            Ok(email) => tokio::time::timeout(deadline, mailer.send(email))
+                .await
+                .unwrap_or_else(|_| Err(SendError::Temporary("the send took longer than its lease; cut off".into()))),
+            Err(_) => Err(SendError::Permanent("refused: a header holds a line break".into())),
+        };
+        match sent {
+            Ok(()) => {
+                row.status = Set(OutboxStatus::Sent);
+                row.sent_at = Set(Some(now()));
+                row.last_error = Set(None);
+                done = true;
+                report.sent += 1;
+            }
+            Err(SendError::Temporary(e)) if attempts < MAX_ATTEMPTS => {
+                row.next_attempt_at = Set(now() + backoff(attempts));
+                row.last_error = Set(Some(e));
+                report.retried += 1;
+            }
+            Err(SendError::Temporary(e)) | Err(SendError::Permanent(e)) => {
+                row.status = Set(OutboxStatus::Failed);
+                row.last_error = Set(Some(e));
+                done = true;
+                report.failed += 1;
+            }
+        }
+    }
+    // Delivered (or given up): the live link has left the building or never will, so the
+    // delivery log keeps no usable token.
+    if let (true, Some(secret)) = (done, message.secret.as_deref()) {
+        row.body_text = Set(without_secret(&message.body_text, Some(secret)));
+        row.body_html = Set(without_secret(&message.body_html, Some(secret)));
+        row.secret = Set(None);
+    }
+    leases::finish(db, held, outbox_message::Entity::update_many().set(row)).await
 }
 
 /// The newest messages first, for the admin mailbox page.

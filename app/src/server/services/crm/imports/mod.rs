@@ -12,7 +12,7 @@ mod worker;
 
 pub use mapping::save_mapping;
 pub use parse::{decode, Table, parse};
-pub use worker::work;
+pub use worker::{work, work_while};
 
 use crate::model::states::ImportStatus;
 use crate::error::{AppError, AppResult};
@@ -102,6 +102,8 @@ async fn refuse_or_keep<C: ConnectionTrait>(
         finished_at: Set(None),
         reverted_at: Set(None),
         heartbeat_at: Set(None),
+        lease_token: Set(None),
+        lease_until: Set(None),
         ..Default::default()
     }
     .insert(db)

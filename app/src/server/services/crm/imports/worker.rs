@@ -8,6 +8,7 @@ use crate::server::entities::{
     app_user, contact, customer, customer_import, customer_import_row, follow_up, interaction,
 };
 use crate::server::services::platform::access::Actor;
+use crate::server::services::platform::leases::{self, Lease};
 use crate::server::services::{platform::{begin_write, now, users}, crm::customers};
 use chrono::Duration;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -18,8 +19,9 @@ use sea_orm::{
 use super::mapping::{Lookups, Plan, changed_fields, messages, plan, targets};
 use super::parse::parse;
 
-/// A worker that stopped beating this long ago has died: another takes its import over.
-const STALE_AFTER_SECONDS: i64 = 60;
+/// How long a worker holds an import without progress; it renews with every row. A worker
+/// whose lease ran out has died: another takes its import over where it stopped.
+const LEASE_SECONDS: i64 = 60;
 
 /// The result of one row, as stored.
 struct Outcome {
@@ -89,62 +91,76 @@ async fn run_row<C: TransactionTrait + ConnectionTrait>(
     }
 }
 
-/// Runs one waiting import (or revert), or takes over one whose worker died. Returns whether
-/// there was one.
+/// Runs one waiting import (or revert) to its end, or takes over one whose worker died (its
+/// lease ran out). Returns whether there was one.
 pub async fn work<C: TransactionTrait + ConnectionTrait>(db: &C) -> AppResult<bool> {
-    let stale = now() - Duration::seconds(STALE_AFTER_SECONDS);
+    work_while(db, &|| true).await
+}
+
+/// `work`, stopping between rows once `keep_going` says no: the import is released as it
+/// stands, and the next run (here or on another instance) resumes it where it stopped.
+pub async fn work_while<C: TransactionTrait + ConnectionTrait>(db: &C, keep_going: &(dyn Fn() -> bool + Sync)) -> AppResult<bool> {
+    let at = now();
     let candidate = customer_import::Entity::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(customer_import::Column::Status.is_in([ImportStatus::Queued, ImportStatus::RevertQueued]))
-                .add(
-                    sea_orm::Condition::all()
-                        .add(customer_import::Column::Status.is_in([ImportStatus::Running, ImportStatus::Reverting]))
-                        .add(customer_import::Column::HeartbeatAt.lt(stale)),
-                ),
-        )
+        .filter(customer_import::Column::Status.is_in([
+            ImportStatus::Queued,
+            ImportStatus::RevertQueued,
+            ImportStatus::Running,
+            ImportStatus::Reverting,
+        ]))
+        .filter(leases::free::<customer_import::Entity>(at))
         .order_by_asc(customer_import::Column::Id)
         .one(db)
         .await?;
     let Some(job) = candidate else {
         return Ok(false);
     };
-    let reverting = job.status.is_revert();
-    let running = if reverting { ImportStatus::Reverting } else { ImportStatus::Running };
-    let at = now();
-    let heartbeat = match job.heartbeat_at {
-        Some(t) => customer_import::Column::HeartbeatAt.eq(t),
-        None => customer_import::Column::HeartbeatAt.is_null(),
-    };
-    let claimed = customer_import::Entity::update_many()
-        .col_expr(customer_import::Column::Status, Expr::value(running))
-        .col_expr(customer_import::Column::HeartbeatAt, Expr::value(at))
-        .col_expr(customer_import::Column::StartedAt, Expr::value(job.started_at.unwrap_or(at)))
-        .filter(customer_import::Column::Id.eq(job.id))
-        .filter(customer_import::Column::Status.eq(job.status))
-        .filter(heartbeat)
-        .exec(db)
-        .await?;
-    if claimed.rows_affected != 1 {
+    let same_state = sea_orm::Condition::all().add(customer_import::Column::Status.eq(job.status));
+    let Some(mut lease) = leases::claim::<customer_import::Entity, _>(db, job.id, same_state, lease_time()).await? else {
         // Another worker took it first.
         return Ok(true);
+    };
+    let reverting = job.status.is_revert();
+    let running = if reverting { ImportStatus::Reverting } else { ImportStatus::Running };
+    let start = customer_import::Entity::update_many()
+        .col_expr(customer_import::Column::Status, Expr::value(running))
+        .col_expr(customer_import::Column::HeartbeatAt, Expr::value(at))
+        .col_expr(customer_import::Column::StartedAt, Expr::value(job.started_at.unwrap_or(at)));
+    if !leases::renew(db, &mut lease, start, lease_time()).await? {
+        return Ok(true);
     }
-    let result = if reverting { run_revert(db, &job).await } else { run_import(db, &job).await };
+    let result = if reverting {
+        run_revert(db, &job, &mut lease, keep_going).await
+    } else {
+        run_import(db, &job, &mut lease, keep_going).await
+    };
     if let Err(e) = result {
         tracing::error!(import = job.id, error = %e, "import stopped");
         let message = match e {
             AppError::Internal => "The import stopped on an error on our side. Start a new import with the rows that are missing.".to_string(),
             other => other.to_string(),
         };
-        customer_import::Entity::update_many()
+        let failed = customer_import::Entity::update_many()
             .col_expr(customer_import::Column::Status, Expr::value(ImportStatus::Failed))
             .col_expr(customer_import::Column::Error, Expr::value(message))
-            .col_expr(customer_import::Column::FinishedAt, Expr::value(now()))
-            .filter(customer_import::Column::Id.eq(job.id))
-            .exec(db)
-            .await?;
+            .col_expr(customer_import::Column::FinishedAt, Expr::value(now()));
+        leases::finish(db, &lease, failed).await?;
     }
     Ok(true)
+}
+
+fn lease_time() -> Duration {
+    Duration::seconds(LEASE_SECONDS)
+}
+
+/// Records one row's progress (each of `counters` up by one) in `txn` and renews the lease.
+/// False when the lease was lost to another worker: the caller drops `txn` and stops.
+async fn progress<C: ConnectionTrait>(txn: &C, lease: &mut Lease, counters: &[customer_import::Column]) -> AppResult<bool> {
+    let update = counters.iter().fold(
+        customer_import::Entity::update_many().col_expr(customer_import::Column::HeartbeatAt, Expr::value(now())),
+        |update, &counter| update.col_expr(counter, Expr::col(counter).add(1)),
+    );
+    leases::renew(txn, lease, update, lease_time()).await
 }
 
 /// The importing user, as an actor; an error if they can no longer act.
@@ -157,12 +173,20 @@ async fn importer<C: ConnectionTrait>(db: &C, job: &customer_import::Model) -> A
     Actor::load(db, &users::view(db, &user).await?).await
 }
 
-async fn run_import<C: TransactionTrait + ConnectionTrait>(db: &C, job: &customer_import::Model) -> AppResult<()> {
+async fn run_import<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    job: &customer_import::Model,
+    lease: &mut Lease,
+    keep_going: &(dyn Fn() -> bool + Sync),
+) -> AppResult<()> {
     let actor = importer(db, job).await?;
     let table = parse(&job.content, usize::MAX).map_err(AppError::Conflict)?;
     let targets = targets(db).await?;
     let lookups = Lookups::load(db, job).await?;
     for (line, cells) in table.rows.iter().skip(usize::try_from(job.processed).unwrap_or(0)) {
+        if !keep_going() {
+            return release(db, lease).await;
+        }
         let txn = begin_write(db).await?;
         let outcome = run_row(&txn, &actor, &lookups, &targets, cells).await?;
         let (id, name) = outcome.customer.clone().unzip();
@@ -185,35 +209,42 @@ async fn run_import<C: TransactionTrait + ConnectionTrait>(db: &C, job: &custome
             "skipped" => customer_import::Column::SkippedCount,
             _ => customer_import::Column::FailedCount,
         };
-        customer_import::Entity::update_many()
-            .col_expr(counter, Expr::col(counter).add(1))
-            .col_expr(customer_import::Column::Processed, Expr::col(customer_import::Column::Processed).add(1))
-            .col_expr(customer_import::Column::HeartbeatAt, Expr::value(now()))
-            .filter(customer_import::Column::Id.eq(job.id))
-            .exec(&txn)
-            .await?;
+        if !progress(&txn, lease, &[counter, customer_import::Column::Processed]).await? {
+            return Ok(());
+        }
         txn.commit().await?;
     }
-    finish(db, job.id, ImportStatus::Done, customer_import::Column::FinishedAt).await
+    finish(db, lease, ImportStatus::Done, customer_import::Column::FinishedAt).await
 }
 
+/// Lets go of a run part-way (the server is stopping): it stays running, free for the next
+/// worker to resume.
+async fn release<C: ConnectionTrait>(db: &C, lease: &Lease) -> AppResult<()> {
+    leases::finish(db, lease, customer_import::Entity::update_many()).await?;
+    Ok(())
+}
+
+/// Ends the run in `status` at `at` and releases it, unless the lease was lost.
 async fn finish<C: ConnectionTrait>(
     db: &C,
-    id: i32,
+    lease: &Lease,
     status: ImportStatus,
     at: customer_import::Column,
 ) -> AppResult<()> {
-    customer_import::Entity::update_many()
+    let update = customer_import::Entity::update_many()
         .col_expr(customer_import::Column::Status, Expr::value(status))
-        .col_expr(at, Expr::value(now()))
-        .filter(customer_import::Column::Id.eq(id))
-        .exec(db)
-        .await?;
+        .col_expr(at, Expr::value(now()));
+    leases::finish(db, lease, update).await?;
     Ok(())
 }
 
 /// Undoes the rows the import created or updated, newest first, each in its own transaction.
-async fn run_revert<C: TransactionTrait + ConnectionTrait>(db: &C, job: &customer_import::Model) -> AppResult<()> {
+async fn run_revert<C: TransactionTrait + ConnectionTrait>(
+    db: &C,
+    job: &customer_import::Model,
+    lease: &mut Lease,
+    keep_going: &(dyn Fn() -> bool + Sync),
+) -> AppResult<()> {
     let actor = importer(db, job).await?;
     let finished = job.finished_at.unwrap_or_else(now);
     let pending = customer_import_row::Entity::find()
@@ -227,6 +258,9 @@ async fn run_revert<C: TransactionTrait + ConnectionTrait>(db: &C, job: &custome
     // is undone on top of that change.
     let mut touched = std::collections::HashSet::new();
     for row in pending {
+        if !keep_going() {
+            return release(db, lease).await;
+        }
         let txn = begin_write(db).await?;
         let (undone, note) = revert_row(&txn, &actor, &row, finished, &touched).await?;
         if let Some(id) = row.customer_id {
@@ -242,15 +276,12 @@ async fn run_revert<C: TransactionTrait + ConnectionTrait>(db: &C, job: &custome
         } else {
             customer_import::Column::KeptCount
         };
-        customer_import::Entity::update_many()
-            .col_expr(counter, Expr::col(counter).add(1))
-            .col_expr(customer_import::Column::HeartbeatAt, Expr::value(now()))
-            .filter(customer_import::Column::Id.eq(job.id))
-            .exec(&txn)
-            .await?;
+        if !progress(&txn, lease, &[counter]).await? {
+            return Ok(());
+        }
         txn.commit().await?;
     }
-    finish(db, job.id, ImportStatus::Reverted, customer_import::Column::RevertedAt).await
+    finish(db, lease, ImportStatus::Reverted, customer_import::Column::RevertedAt).await
 }
 
 /// Undoes one row unless the customer changed after the import: (undone, what happened).
