@@ -462,11 +462,22 @@ async fn my_day_lists_my_open_steps_and_approvals_overdue_first(app: &TestApp) {
     assert_eq!(mia_day.len(), 1);
     assert_eq!((mia_day[0].kind.as_str(), mia_day[0].customer_id), ("approval", a.id));
     assert!(runs::my_steps(db, &w.sam).await.unwrap().is_empty());
+    // An admin may decide it, but it is the North team's work: not on the admin's day.
+    assert!(runs::my_steps(db, &w.admin).await.unwrap().is_empty(), "another team's approval is not the admin's day");
 
     let (list, total) = runs::list_rows(db, &w.mia, template, &app::model::process::RunQuery { overdue: true, ..Default::default() }).await.unwrap();
     assert_eq!((total, list[0].id), (1, run_b.id));
     let (_, none) = runs::list_rows(db, &w.sam, template, &Default::default()).await.unwrap();
     assert_eq!(none, 0, "other teams' runs are not listed");
+    // A step for the admin role is on every admin's day, whatever the team; not on a manager's.
+    let board = StepForm { assignee_role: "admin".into(), ..approval("Board sign-off") };
+    let (board, _) = published(app, &w, "Board", vec![step("Prepare the papers", "task"), board]).await;
+    let board_run = runs::start(db, &w.nina, board, b.id).await.unwrap();
+    let prepare = steps_of(app, board_run.id).await[0].id;
+    runs::act(db, &w.nina, board_run.id, prepare, complete()).await.unwrap();
+    let admin_day = runs::my_steps(db, &w.admin).await.unwrap();
+    assert_eq!(admin_day.iter().map(|m| (m.title.as_str(), m.customer_id)).collect::<Vec<_>>(), vec![("Board sign-off", b.id)]);
+    assert!(runs::my_steps(db, &w.mia).await.unwrap().iter().all(|m| m.title != "Board sign-off"));
     let _ = w.north;
 }
 

@@ -2,6 +2,7 @@
 
 use crate::model::states::{RunStatus, StepKind, StepStatus};
 use crate::error::{AppError, AppResult};
+use crate::model::user::Role;
 use crate::model::crm::CustomInput;
 use crate::model::process::{
     DataInput, MyStep, RunEventView, RunQuery, RunRow, RunView, StepRunView,
@@ -374,18 +375,44 @@ pub async fn detail<C: ConnectionTrait>(
 /// "My day": the open steps I may act on (mine, and those of my role in my teams, approvals
 /// included), overdue first, then by due time.
 pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<MyStep>> {
-    let active_runs = process_run::Entity::find()
+    // Only the caller's own open steps are read: those assigned to them, those assigned to a
+    // role they reach on an active run of a customer in their teams, and for admins those
+    // assigned to the admin role anywhere. (Admins may act on any step, but the team steps of
+    // teams they are not in are those teams' work, not their day's.)
+    let active_runs = || {
+        process_run::Entity::find()
+            .select_only()
+            .column(process_run::Column::Id)
+            .filter(process_run::Column::Status.eq(RunStatus::Active))
+    };
+    let in_teams = customer::Entity::find()
         .select_only()
-        .column(process_run::Column::Id)
-        .filter(process_run::Column::Status.eq(RunStatus::Active))
+        .column(customer::Column::Id)
+        .filter(customer::Column::TeamId.is_in(actor.teams.iter().copied()))
         .into_query();
+    let team_runs = active_runs().filter(process_run::Column::CustomerId.in_subquery(in_teams));
+    let reachable: Vec<Role> = Role::ALL.into_iter().filter(|r| actor.role.at_least(*r)).collect();
+    let mut by_role = Condition::any().add(
+        Condition::all()
+            .add(process_step_run::Column::AssigneeRole.is_in(reachable))
+            .add(process_step_run::Column::RunId.in_subquery(team_runs.into_query())),
+    );
+    if actor.is_admin() {
+        by_role = by_role.add(
+            Condition::all()
+                .add(process_step_run::Column::AssigneeRole.eq(Role::Admin))
+                .add(process_step_run::Column::RunId.in_subquery(active_runs().into_query())),
+        );
+    }
+    let assigned = Condition::all()
+        .add(process_step_run::Column::AssigneeId.eq(actor.id))
+        .add(process_step_run::Column::RunId.in_subquery(active_runs().into_query()));
     let open = process_step_run::Entity::find()
         .filter(process_step_run::Column::Status.eq(StepStatus::Available))
-        .filter(process_step_run::Column::RunId.in_subquery(active_runs))
         .filter(
             Condition::any()
-                .add(process_step_run::Column::AssigneeId.eq(actor.id))
-                .add(process_step_run::Column::AssigneeRole.is_not_null()),
+                .add(assigned)
+                .add(Condition::all().add(process_step_run::Column::AssigneeId.is_null()).add(by_role)),
         )
         .all(db)
         .await?;
