@@ -567,6 +567,11 @@ async fn custom_fields_are_validated_owned_by_a_role_and_go_stale(app: &TestApp)
     let d = detail(app, &w.nina, id).await;
     assert_eq!(state(&d, "Revenue band"), ("Medium".into(), "stale".into(), false));
     assert_eq!(d.quality, 66);
+    // The fields page counts it as filled and stale (counted in SQL, per field).
+    let fields: Vec<app::model::crm::CustomFieldView> = app.ok(&w.admin, "/api/admin/list_fields", &[]).await;
+    let counts = |key: &str| fields.iter().find(|f| f.form.key == key).map(|f| (f.filled, f.stale)).unwrap();
+    assert_eq!(counts("revenue_band"), (1, 1));
+    assert!(fields.iter().filter(|f| f.form.key != "revenue_band").all(|f| f.stale == 0), "{fields:?}");
     assert_eq!(names(&list(app, &w.nina, &[("incomplete", "true")]).await), vec!["Elm Estates"]);
     let band_text = band_id.to_string();
     let confirm = [("customer_id", id_text.as_str()), ("field_id", band_text.as_str())];

@@ -4,7 +4,7 @@
 use crate::error::{AppError, AppResult};
 use crate::model::admin::StageView;
 use crate::server::entities::{customer, lifecycle_stage};
-use crate::server::services::{platform::{audit, begin_write}, crm::customers::name_key};
+use crate::server::services::{platform::{audit, begin_write, count_by}, crm::customers::name_key};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionSession, TransactionTrait,
@@ -20,20 +20,17 @@ async fn ordered<C: ConnectionTrait>(db: &C) -> AppResult<Vec<lifecycle_stage::M
 
 /// Every stage in order, with how many customers are in it.
 pub async fn overview<C: ConnectionTrait>(db: &C) -> AppResult<Vec<StageView>> {
-    let mut out = Vec::new();
-    for s in ordered(db).await? {
-        let customers = customer::Entity::find()
-            .filter(customer::Column::StageId.eq(s.id))
-            .count(db)
-            .await?;
-        out.push(StageView {
+    let counts = count_by(db, customer::Entity::find(), customer::Column::StageId).await?;
+    Ok(ordered(db)
+        .await?
+        .into_iter()
+        .map(|s| StageView {
+            customers: counts.get(&s.id).copied().unwrap_or(0),
             id: s.id,
             key: s.key,
             label: s.label,
-            customers,
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// The label trimmed, or a message for the `label` field; unique ignoring case and spacing.

@@ -17,6 +17,30 @@ pub mod times;
 pub mod tokens;
 pub mod users;
 
+/// How many rows `query` has for each value of the integer column `by`, counted in SQL (one
+/// query, whatever the number of groups). Groups without rows are absent.
+pub async fn count_by<E, C>(
+    db: &C,
+    query: sea_orm::Select<E>,
+    by: E::Column,
+) -> crate::error::AppResult<std::collections::HashMap<i32, u64>>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::sea_query::{Expr, Func};
+    use sea_orm::{ColumnTrait, QuerySelect};
+    let rows: Vec<(i32, i64)> = query
+        .select_only()
+        .column(by)
+        .column_as(Expr::from(Func::count(Expr::col(by.as_column_ref()))), "n")
+        .group_by(by)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, n)| (id, n.max(0) as u64)).collect())
+}
+
 /// The message for a one-line name that holds a control character (CR, LF, NUL, tab, …):
 /// names reach email headers, CSV cells and log lines, where such characters break out.
 pub const CONTROL_CHARS_MESSAGE: &str =

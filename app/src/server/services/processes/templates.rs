@@ -1,6 +1,6 @@
 //! Templates and their versions: creating, renaming, the draft, and the list and detail views.
 
-use crate::model::states::VersionStatus;
+use crate::model::states::{RunStatus, VersionStatus};
 use crate::error::{AppError, AppResult};
 use crate::model::crm::Choice;
 use crate::model::process::{TemplateDetail, TemplateRow, VersionDetail, VersionRow};
@@ -9,7 +9,7 @@ use crate::server::entities::{
     process_version,
 };
 use crate::server::services::platform::access::Actor;
-use crate::server::services::platform::{audit, begin_write, now, times};
+use crate::server::services::platform::{audit, begin_write, count_by, now, times};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionSession, TransactionTrait,
@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::admin_only;
 use super::steps::{data_field_choices, step_defs};
 use super::publish::problems;
-use super::triggers::trigger_label;
+use super::triggers::{trigger_label, trigger_text};
 
 pub(super) fn check_name_goal(name: &str, goal: &str) -> AppResult<(String, String)> {
     let mut errors = BTreeMap::new();
@@ -212,22 +212,24 @@ pub async fn list<C: ConnectionTrait>(db: &C, with_archived: bool) -> AppResult<
         .filter(process_version::Column::TemplateId.is_in(ids.clone()))
         .all(db)
         .await?;
-    let mut active: HashMap<i32, u64> = HashMap::new();
-    for run in process_run::Entity::find()
+    let active_runs = process_run::Entity::find()
         .filter(process_run::Column::TemplateId.is_in(ids))
-        .filter(process_run::Column::Status.eq("active"))
+        .filter(process_run::Column::Status.eq(RunStatus::Active));
+    let active = count_by(db, active_runs, process_run::Column::TemplateId).await?;
+    let stages: HashMap<i32, String> = lifecycle_stage::Entity::find()
         .all(db)
         .await?
-    {
-        *active.entry(run.template_id).or_default() += 1;
-    }
+        .into_iter()
+        .map(|s| (s.id, s.label))
+        .collect();
     let mut out = Vec::new();
     for t in templates {
         let mine = versions.iter().filter(|v| v.template_id == t.id);
+        let stage = t.trigger_stage_id.and_then(|id| stages.get(&id)).map(String::as_str);
         out.push(TemplateRow {
             id: t.id,
             name: t.name.clone(),
-            trigger: trigger_label(db, &t.trigger_kind, t.trigger_stage_id).await?,
+            trigger: trigger_text(&t.trigger_kind, t.trigger_stage_id, stage),
             published: mine.clone().filter(|v| v.status == VersionStatus::Published).map(|v| v.number).max(),
             draft: mine.clone().find(|v| v.status == VersionStatus::Draft).map(|v| v.number),
             active_runs: active.get(&t.id).copied().unwrap_or(0),
@@ -253,21 +255,19 @@ pub async fn detail<C: ConnectionTrait>(
     if !actor.is_admin() && !versions.iter().any(|v| v.status != VersionStatus::Draft) {
         return Err(AppError::NotFound);
     }
-    let mut runs: HashMap<i32, u64> = HashMap::new();
-    for run in process_run::Entity::find()
-        .filter(process_run::Column::TemplateId.eq(t.id))
+    let of_template = process_run::Entity::find().filter(process_run::Column::TemplateId.eq(t.id));
+    let runs = count_by(db, of_template, process_run::Column::VersionId).await?;
+    let publishers: HashMap<i32, String> = app_user::Entity::find()
+        .filter(app_user::Column::Id.is_in(versions.iter().filter_map(|v| v.published_by)))
         .all(db)
         .await?
-    {
-        *runs.entry(run.version_id).or_default() += 1;
-    }
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
     let tz = times::zone(&actor.timezone);
     let mut rows = Vec::new();
     for v in &versions {
-        let publisher = match v.published_by {
-            Some(id) => app_user::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
-            None => None,
-        };
+        let publisher = v.published_by.and_then(|id| publishers.get(&id));
         rows.push(VersionRow {
             id: v.id,
             number: v.number,

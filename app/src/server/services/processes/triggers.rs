@@ -67,15 +67,19 @@ pub(super) async fn trigger_label<C: ConnectionTrait>(
     kind: &str,
     stage_id: Option<i32>,
 ) -> AppResult<String> {
-    Ok(match (kind, stage_id) {
-        ("stage_changed", Some(id)) => {
-            let stage = lifecycle_stage::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|s| s.label)
-                .unwrap_or_else(|| "a removed stage".into());
-            format!("When a customer's stage changes to {stage}")
+    let stage = match (kind, stage_id) {
+        ("stage_changed", Some(id)) => lifecycle_stage::Entity::find_by_id(id).one(db).await?.map(|s| s.label),
+        _ => None,
+    };
+    Ok(trigger_text(kind, stage_id, stage.as_deref()))
+}
+
+/// What a trigger does, in words; `stage` is the label of its stage (`None` if it was removed).
+pub(super) fn trigger_text(kind: &str, stage_id: Option<i32>, stage: Option<&str>) -> String {
+    match (kind, stage_id) {
+        ("stage_changed", Some(_)) => {
+            format!("When a customer's stage changes to {}", stage.unwrap_or("a removed stage"))
         }
         (kind, _) => label(&TRIGGERS, kind),
-    })
+    }
 }

@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::model::crm::{CustomFieldForm, CustomFieldView, FIELD_TYPES};
 use crate::model::user::Role;
 use crate::server::entities::{custom_field, custom_value, customer};
-use crate::server::services::{platform::{audit, begin_write, now}};
+use crate::server::services::platform::{audit, begin_write, count_by, now};
 use chrono::TimeDelta;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -25,31 +25,33 @@ pub async fn overview<C: ConnectionTrait>(db: &C) -> AppResult<Vec<CustomFieldVi
         .all(db)
         .await?;
     let at = now();
-    let mut out = Vec::new();
-    for f in fields {
-        let filled = custom_value::Entity::find()
-            .filter(custom_value::Column::FieldId.eq(f.id))
-            .count(db)
-            .await?;
-        let stale = match f.freshness_days {
-            Some(days) => {
-                custom_value::Entity::find()
-                    .filter(custom_value::Column::FieldId.eq(f.id))
-                    .filter(custom_value::Column::ConfirmedAt.lte(at - TimeDelta::days(i64::from(days))))
-                    .count(db)
-                    .await?
-            }
-            None => 0,
-        };
-        out.push(CustomFieldView {
+    let filled = count_by(db, custom_value::Entity::find(), custom_value::Column::FieldId).await?;
+    // Stale values of every field with a freshness window, in one query.
+    let stale_condition = fields
+        .iter()
+        .filter_map(|f| Some((f.id, f.freshness_days?)))
+        .fold(sea_orm::Condition::any(), |any, (id, days)| {
+            any.add(
+                sea_orm::Condition::all()
+                    .add(custom_value::Column::FieldId.eq(id))
+                    .add(custom_value::Column::ConfirmedAt.lte(at - TimeDelta::days(i64::from(days)))),
+            )
+        });
+    let stale = if stale_condition.is_empty() {
+        Default::default()
+    } else {
+        count_by(db, custom_value::Entity::find().filter(stale_condition), custom_value::Column::FieldId).await?
+    };
+    Ok(fields
+        .into_iter()
+        .map(|f| CustomFieldView {
             id: f.id,
             active: f.active,
-            filled,
-            stale,
+            filled: filled.get(&f.id).copied().unwrap_or(0),
+            stale: stale.get(&f.id).copied().unwrap_or(0),
             form: form_of(&f),
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 fn number_text(n: Option<f64>) -> String {
