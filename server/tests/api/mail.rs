@@ -440,7 +440,7 @@ async fn a_send_held_past_its_lease_is_delivered_once(app: &TestApp) {
     let mail = mailbox(app);
     assert!(queue(app, "slow").await);
     mail.hold_next.lock().unwrap().push(std::time::Duration::from_secs(3));
-    let lease = chrono::TimeDelta::seconds(1);
+    let lease = chrono::TimeDelta::seconds(2);
     let first = {
         let (db, mailer) = (app.state.db.clone(), app.state.mailer.clone());
         tokio::spawn(async move { outbox::dispatch(&db, &mailer, 10, lease).await.unwrap() })
@@ -474,6 +474,7 @@ async fn a_lease_lost_to_another_worker_writes_nothing(app: &TestApp) {
     let minute = chrono::TimeDelta::minutes(1);
     let first = leases::claim::<outbox_message::Entity, _>(db, id, Condition::all(), minute).await.unwrap().unwrap();
     assert!(leases::claim::<outbox_message::Entity, _>(db, id, Condition::all(), minute).await.unwrap().is_none(), "held");
+    let mark = |error: &str| outbox_message::Entity::update_many().col_expr(outbox_message::Column::LastError, Expr::value(error.to_string()));
     // The first worker stalls past its lease; a second takes the row over.
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::LockedUntil, Expr::value(app::server::services::platform::now() - minute))
@@ -481,9 +482,9 @@ async fn a_lease_lost_to_another_worker_writes_nothing(app: &TestApp) {
         .exec(db)
         .await
         .unwrap();
+    assert!(!leases::finish(db, &first, mark("late")).await.unwrap(), "an expired lease writes nothing, taken over or not");
     let second = leases::claim::<outbox_message::Entity, _>(db, id, Condition::all(), minute).await.unwrap().unwrap();
     assert_ne!(first.token, second.token);
-    let mark = |error: &str| outbox_message::Entity::update_many().col_expr(outbox_message::Column::LastError, Expr::value(error.to_string()));
     assert!(!leases::finish(db, &first, mark("first")).await.unwrap(), "the first worker is told it lost the lease");
     assert!(leases::finish(db, &second, mark("second")).await.unwrap());
     let row = outbox_message::Entity::find_by_id(id).one(db).await.unwrap().unwrap();

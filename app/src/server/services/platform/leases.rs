@@ -61,11 +61,13 @@ pub fn free<E: Leased>(at: DateTime<Utc>) -> Condition {
         .add(E::until_column().lt(at))
 }
 
-/// The row of `lease`, while the lease is still this worker's.
+/// The row of `lease`, while the lease is still this worker's: its token, and not expired
+/// (past its expiry another worker may already have read the row to take it over).
 pub fn mine<E: Leased>(lease: &Lease) -> Condition {
     Condition::all()
         .add(E::id_column().eq(lease.id))
         .add(E::token_column().eq(lease.token.as_str()))
+        .add(E::until_column().gte(now()))
 }
 
 /// Claims row `id` for `ttl` if it is free and meets `only_if`. `None` when another worker

@@ -136,7 +136,7 @@ pub async fn dispatch<C: ConnectionTrait>(
 }
 
 /// Sends one claimed message and records the outcome, if the lease is still ours (false if
-/// not). The send is cut off shortly before the lease ends.
+/// not). The send is cut off before the lease ends.
 async fn deliver<C: ConnectionTrait>(
     db: &C,
     mailer: &Mailer,
@@ -161,7 +161,10 @@ async fn deliver<C: ConnectionTrait>(
         row.last_error = Set(Some("not sent: no SMTP configured".into()));
         report.held += 1;
     } else {
-        let deadline = held.left().mul_f64(0.9);
+        // Cut off a tenth of the lease (at least a second) before it ends, so that the outcome
+        // is written while the lease is still ours.
+        let left = held.left();
+        let deadline = left.saturating_sub((left / 10).max(std::time::Duration::from_secs(1)));
         let sent = match &email {
             Ok(email) => tokio::time::timeout(deadline, mailer.send(email))
                 .await

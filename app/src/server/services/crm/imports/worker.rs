@@ -120,6 +120,10 @@ pub async fn work_while<C: TransactionTrait + ConnectionTrait>(db: &C, keep_goin
         // Another worker took it first.
         return Ok(true);
     };
+    // Read again now that it is ours: its progress as the last holder left it.
+    let Some(job) = customer_import::Entity::find_by_id(job.id).one(db).await? else {
+        return Ok(true);
+    };
     let reverting = job.status.is_revert();
     let running = if reverting { ImportStatus::Reverting } else { ImportStatus::Running };
     let start = customer_import::Entity::update_many()
