@@ -41,6 +41,11 @@ pub struct MemoryMailbox {
     pub hold_next: Arc<Mutex<Vec<std::time::Duration>>>,
 }
 
+/// Takes the first of a queue of test instructions, if any.
+fn first_of<T>(queue: &Mutex<Vec<T>>) -> Option<T> {
+    queue.lock().ok().and_then(|mut q| (!q.is_empty()).then(|| q.remove(0)))
+}
+
 impl MemoryMailbox {
     pub fn sent(&self) -> Vec<Email> {
         self.sent.lock().map(|s| s.clone()).unwrap_or_default()
@@ -123,20 +128,11 @@ impl Mailer {
                     .map_err(|e| SendError::Temporary(e.to_string()))
             }
             Mailer::Memory(mailbox) => {
-                let hold = mailbox
-                    .hold_next
-                    .lock()
-                    .ok()
-                    .and_then(|mut h| (!h.is_empty()).then(|| h.remove(0)));
-                if let Some(hold) = hold {
+                if let Some(hold) = first_of(&mailbox.hold_next) {
                     // Cut off here (the future dropped), the message is not delivered.
                     tokio::time::sleep(hold).await;
                 }
-                let failure = mailbox
-                    .fail_next
-                    .lock()
-                    .ok()
-                    .and_then(|mut f| (!f.is_empty()).then(|| f.remove(0)));
+                let failure = first_of(&mailbox.fail_next);
                 if let Some(failure) = failure {
                     return Err(failure);
                 }

@@ -4,8 +4,9 @@
 //! `claim` is a conditional update that only one instance can win: it writes a fresh token and
 //! an expiry into the row if the row is free (never leased, or its lease expired because its
 //! worker died). Everything the worker writes afterwards — renewing, finishing — is an update
-//! "where the lease is still mine" (`finish`, `renew`): once a lease has expired and another
-//! instance has claimed the row, the first worker's writes change nothing, and it is told so.
+//! "where the lease is still mine" (`finish`, `renew`): once a lease has expired (whether or
+//! not another instance has claimed the row yet), the worker's writes change nothing, and it
+//! is told so.
 
 use crate::error::AppResult;
 use crate::server::services::platform::{new_token, now};
@@ -93,8 +94,8 @@ pub async fn claim<E: Leased, C: ConnectionTrait>(
 }
 
 /// Runs `update` with `lease` extended by `ttl` from now, if the lease is still this
-/// worker's. False when it was lost (it expired and another worker claimed the row): then
-/// nothing is written.
+/// worker's. False when it was lost (it expired, and another worker may have claimed the
+/// row): then nothing is written.
 pub async fn renew<E: Leased, C: ConnectionTrait>(
     db: &C,
     lease: &mut Lease,
