@@ -13,8 +13,8 @@ use app::server::{config::Config, db, state::AppState};
 use app::{App, shell};
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::sync::Arc;
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
 
 /// Connects to the database (running migrations) and assembles the shared state.
@@ -43,9 +43,19 @@ pub fn test_leptos_options() -> LeptosOptions {
         .build()
 }
 
+/// The page routes, generated once per process. Generating them renders the app with resource
+/// loading switched off for the whole process (leptos_server's global `SuppressResourceLoad`):
+/// a page whose data started loading on another thread meanwhile would wait for it forever.
+/// So every router built in this process (the test suite builds one per test, while other
+/// tests serve pages) shares the one list made before the first of them serves anything.
+pub fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let leptos_options = LeptosOptions::clone(&state.leptos_options);
     let context_state = state.clone();
     // (leptos_axum provides the nonce itself.)

@@ -10,6 +10,7 @@ mod hostile;
 mod malformed;
 mod mail;
 mod processes;
+mod rendering;
 mod rest;
 mod security;
 mod teams;
