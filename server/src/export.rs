@@ -2,12 +2,11 @@
 //! CSV download. Anonymous visitors are sent to sign in.
 
 use app::model::crm::CustomerQuery;
-use app::server::auth::CurrentUser;
-use app::server::services::{platform::access::Actor, crm::export};
+use crate::rest::Caller;
+use app::server::services::crm::export;
 use app::server::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
 use http::{StatusCode, header};
 use std::collections::HashMap;
 
@@ -26,18 +25,14 @@ fn download(content_type: &str, file: &str, body: String) -> Response {
 
 pub async fn customers_csv(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    caller: Option<Caller>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let Some(Extension(current)) = user else {
+    let Some(Caller(actor)) = caller else {
         return Redirect::to("/signin").into_response();
     };
     let query = CustomerQuery::from_params(|k| params.get(k).cloned());
-    let result = async {
-        let actor = Actor::load(&state.db, &current.user).await?;
-        export::customers_csv(&state.db, &actor, &query).await
-    }
-    .await;
+    let result = export::customers_csv(&state.db, &actor, &query).await;
     match result {
         Ok(csv) => download(
             "text/csv; charset=utf-8",
@@ -55,17 +50,13 @@ pub async fn customers_csv(
 /// provisioning another Rapport (admins only).
 pub async fn process_json(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    caller: Option<Caller>,
     axum::extract::Path(id): axum::extract::Path<i32>,
 ) -> Response {
-    let Some(Extension(current)) = user else {
+    let Some(Caller(actor)) = caller else {
         return Redirect::to("/signin").into_response();
     };
-    let result = async {
-        let actor = Actor::load(&state.db, &current.user).await?;
-        app::server::services::processes::export(&state.db, &actor, id).await
-    }
-    .await;
+    let result = app::server::services::processes::export(&state.db, &actor, id).await;
     match result {
         Ok(template) => {
             let slug: String = template

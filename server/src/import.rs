@@ -4,11 +4,10 @@
 //! file field instead of a broken connection. Then the browser goes to the new import's mapping
 //! page, or back to the upload form with the reason.
 
-use app::server::auth::CurrentUser;
+use crate::rest::Caller;
 use app::server::config::Config;
-use app::server::services::{platform::access::Actor, crm::imports};
+use app::server::services::crm::imports;
 use app::server::state::AppState;
-use axum::Extension;
 use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
@@ -27,10 +26,10 @@ fn megabytes(bytes: usize) -> String {
 
 pub async fn upload(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    caller: Option<Caller>,
     mut multipart: Multipart,
 ) -> Response {
-    let Some(Extension(current)) = user else {
+    let Some(Caller(actor)) = caller else {
         return Redirect::to("/signin?next=/customers/import").into_response();
     };
     let limit = state.config.import_max_bytes;
@@ -78,16 +77,10 @@ pub async fn upload(
     if problem.is_none() && file_name.is_empty() {
         problem = Some("Choose a CSV file to upload.".into());
     }
-    let result = async {
-        let actor = Actor::load(&state.db, &current.user).await?;
-        match problem {
-            Some(reason) => imports::reject(&state.db, &actor, &file_name, reason).await,
-            None => {
-                imports::upload(&state.db, &actor, &file_name, &bytes, state.config.import_max_rows).await
-            }
-        }
-    }
-    .await;
+    let result = match problem {
+        Some(reason) => imports::reject(&state.db, &actor, &file_name, reason).await,
+        None => imports::upload(&state.db, &actor, &file_name, &bytes, state.config.import_max_rows).await,
+    };
     match result {
         Ok(import) if import.status == app::model::states::ImportStatus::Uploaded => {
             Redirect::to(&format!("/customers/import/{}", import.id)).into_response()

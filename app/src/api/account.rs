@@ -6,10 +6,9 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "update_profile")]
 pub async fn update_profile(name: String, timezone: String) -> Result<(), AppError> {
-    use crate::server::{auth, services::platform::accounts};
-    let me = auth::require_user()?;
-    let state = auth::state()?;
-    accounts::update_profile(&state.db, me.user.id, &name, &timezone)
+    use crate::server::{auth::Caller, services::platform::accounts};
+    let caller = Caller::signed_in()?;
+    accounts::update_profile(caller.db(), caller.id(), &name, &timezone)
         .await
         .map_err(|e| e.with_values([("name", name.clone()), ("timezone", timezone.clone())]))?;
     Ok(())
@@ -20,13 +19,12 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{auth, services::platform::accounts};
-    let me = auth::require_user()?;
-    let state = auth::state()?;
+    use crate::server::{auth::Caller, services::platform::accounts};
+    let caller = Caller::signed_in()?;
     accounts::change_password(
-        &state.db,
-        me.user.id,
-        &me.session_id,
+        caller.db(),
+        caller.id(),
+        &caller.me.session_id,
         &current_password,
         &new_password,
     )

@@ -24,12 +24,10 @@ fn parse_role(role: &str) -> Result<crate::model::user::Role, AppError> {
 #[server(prefix = "/api", endpoint = "admin/list_users")]
 pub async fn list_users() -> Result<UsersAdmin, AppError> {
     use crate::model::admin::TeamRef;
-    use crate::model::user::Role;
     use crate::server::{
         auth,
         services::platform::{teams, users},};
-    auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
+    let state = auth::Caller::signed_in()?.admin()?.state;
     let all_teams = teams::all(&state.db).await?;
     let name_of = |id: Option<i32>| {
         id.and_then(|id| {
@@ -62,10 +60,9 @@ pub async fn invite_user(
     role: String,
     team_id: String,
 ) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::accounts};
-    let me = auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
+    let caller = auth::Caller::signed_in()?.admin()?;
+    let state = &caller.state;
     let keep = |e: AppError| {
         e.with_values([
             ("name", name.clone()),
@@ -79,7 +76,7 @@ pub async fn invite_user(
     accounts::invite(
         &state.db,
         &state.config,
-        (me.user.id, &me.user.name),
+        (caller.id(), &caller.user().name),
         accounts::Invite {
             email: &email,
             name: &name,
@@ -94,13 +91,12 @@ pub async fn invite_user(
 
 #[server(prefix = "/api", endpoint = "admin/update_user")]
 pub async fn update_user(user_id: i32, role: String, team_id: String) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::accounts};
-    let me = auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
+    let caller = auth::Caller::signed_in()?.admin()?;
+    let state = &caller.state;
     accounts::update_role_and_team(
         &state.db,
-        me.user.id,
+        caller.id(),
         user_id,
         parse_role(&role)?,
         parse_team(&team_id)?,
@@ -111,24 +107,22 @@ pub async fn update_user(user_id: i32, role: String, team_id: String) -> Result<
 
 #[server(prefix = "/api", endpoint = "admin/set_user_active")]
 pub async fn set_user_active(user_id: i32, active: bool) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::accounts};
-    let me = auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
-    accounts::set_active(&state.db, me.user.id, user_id, active).await?;
+    let caller = auth::Caller::signed_in()?.admin()?;
+    let state = &caller.state;
+    accounts::set_active(&state.db, caller.id(), user_id, active).await?;
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "admin/resend_invitation")]
 pub async fn resend_invitation(user_id: i32) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::accounts};
-    let me = auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
+    let caller = auth::Caller::signed_in()?.admin()?;
+    let state = &caller.state;
     accounts::resend_invitation(
         &state.db,
         &state.config,
-        (me.user.id, &me.user.name),
+        (caller.id(), &caller.user().name),
         user_id,
     )
     .await
@@ -137,10 +131,8 @@ pub async fn resend_invitation(user_id: i32) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/list_outbox")]
 pub async fn list_outbox() -> Result<Mailbox, AppError> {
     use crate::model::admin::OutboxView;
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::outbox};
-    auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
+    let state = auth::Caller::signed_in()?.admin()?.state;
     let messages = outbox::recent(&state.db, 200).await?;
     let delivering = state.mailer.is_delivering();
     Ok(Mailbox {
@@ -165,20 +157,17 @@ pub async fn list_outbox() -> Result<Mailbox, AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/list_teams")]
 pub async fn list_teams() -> Result<crate::model::admin::TeamsAdmin, AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::teams};
-    auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
+    let state = auth::Caller::signed_in()?.admin()?.state;
     teams::overview(&state.db).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/create_team")]
 pub async fn create_team(name: String) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::teams};
-    let me = auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
-    teams::create(&state.db, me.user.id, &name)
+    let caller = auth::Caller::signed_in()?.admin()?;
+    let state = &caller.state;
+    teams::create(&state.db, caller.id(), &name)
         .await
         .map_err(|e| e.with_values([("name", name.clone())]))?;
     Ok(())
@@ -186,58 +175,51 @@ pub async fn create_team(name: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/rename_team")]
 pub async fn rename_team(team_id: i32, name: String) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::teams};
-    let me = auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
-    teams::rename(&state.db, me.user.id, team_id, &name).await?;
+    let caller = auth::Caller::signed_in()?.admin()?;
+    let state = &caller.state;
+    teams::rename(&state.db, caller.id(), team_id, &name).await?;
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "admin/add_team_manager")]
 pub async fn add_team_manager(team_id: i32, user_id: String) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::teams};
-    let me = auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
+    let caller = auth::Caller::signed_in()?.admin()?;
+    let state = &caller.state;
     let user_id = user_id
         .parse::<i32>()
         .map_err(|_| AppError::field("user_id", "Choose a person from the list."))?;
-    teams::add_manager(&state.db, me.user.id, team_id, user_id).await
+    teams::add_manager(&state.db, caller.id(), team_id, user_id).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/remove_team_manager")]
 pub async fn remove_team_manager(team_id: i32, user_id: i32) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::teams};
-    let me = auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
-    teams::remove_manager(&state.db, me.user.id, team_id, user_id).await
+    let caller = auth::Caller::signed_in()?.admin()?;
+    let state = &caller.state;
+    teams::remove_manager(&state.db, caller.id(), team_id, user_id).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/list_audit")]
 pub async fn list_audit(page: u64) -> Result<crate::model::admin::AuditPage, AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::platform::audit};
-    auth::require_role(Role::Admin)?;
-    let state = auth::state()?;
+    let state = auth::Caller::signed_in()?.admin()?.state;
     audit::page(&state.db, page.min(100_000), 50).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/list_stages")]
 pub async fn list_stages() -> Result<Vec<crate::model::admin::StageView>, AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::crm::stages};
-    auth::require_role(Role::Admin)?;
-    stages::overview(&auth::state()?.db).await
+    let caller = auth::Caller::signed_in()?.admin()?;
+    stages::overview(caller.db()).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/create_stage")]
 pub async fn create_stage(label: String) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::crm::stages};
-    let me = auth::require_role(Role::Admin)?;
-    stages::create(&auth::state()?.db, me.user.id, &label)
+    let caller = auth::Caller::signed_in()?.admin()?;
+    stages::create(caller.db(), caller.id(), &label)
         .await
         .map_err(|e| e.with_values([("label", label.clone())]))?;
     Ok(())
@@ -245,10 +227,9 @@ pub async fn create_stage(label: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/rename_stage")]
 pub async fn rename_stage(id: i32, label: String) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::crm::stages};
-    let me = auth::require_role(Role::Admin)?;
-    stages::rename(&auth::state()?.db, me.user.id, id, &label)
+    let caller = auth::Caller::signed_in()?.admin()?;
+    stages::rename(caller.db(), caller.id(), id, &label)
         .await
         .map_err(|e| e.with_values([("stage_id", id.to_string()), ("label", label.clone())]))
 }
@@ -256,28 +237,25 @@ pub async fn rename_stage(id: i32, label: String) -> Result<(), AppError> {
 /// `direction` is `up` (earlier in the lifecycle) or `down`.
 #[server(prefix = "/api", endpoint = "admin/move_stage")]
 pub async fn move_stage(id: i32, direction: String) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::crm::stages};
-    let me = auth::require_role(Role::Admin)?;
-    stages::shift(&auth::state()?.db, me.user.id, id, direction == "up").await
+    let caller = auth::Caller::signed_in()?.admin()?;
+    stages::shift(caller.db(), caller.id(), id, direction == "up").await
 }
 
 #[server(prefix = "/api", endpoint = "admin/remove_stage")]
 pub async fn remove_stage(id: i32) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::crm::stages};
-    let me = auth::require_role(Role::Admin)?;
-    stages::remove(&auth::state()?.db, me.user.id, id)
+    let caller = auth::Caller::signed_in()?.admin()?;
+    stages::remove(caller.db(), caller.id(), id)
         .await
         .map_err(|e| e.with_values([("stage_id", id.to_string())]))
 }
 
 #[server(prefix = "/api", endpoint = "admin/list_fields")]
 pub async fn list_fields() -> Result<Vec<crate::model::crm::CustomFieldView>, AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::crm::fields};
-    auth::require_role(Role::Admin)?;
-    fields::overview(&auth::state()?.db).await
+    let caller = auth::Caller::signed_in()?.admin()?;
+    fields::overview(caller.db()).await
 }
 
 /// The field definition form as posted (`required` is a checkbox).
@@ -323,11 +301,10 @@ pub async fn create_field(
     owner_role: String,
     #[server(default)] freshness_days: String,
 ) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::crm::fields};
-    let me = auth::require_role(Role::Admin)?;
+    let caller = auth::Caller::signed_in()?.admin()?;
     let form = field_form(key, label, field_type, options, required, min_value, max_value, pattern, owner_role, freshness_days);
-    fields::create(&auth::state()?.db, me.user.id, &form)
+    fields::create(caller.db(), caller.id(), &form)
         .await
         .map_err(|e| e.with_values(form.values()))?;
     leptos_axum::redirect("/admin/fields");
@@ -347,11 +324,10 @@ pub async fn update_field(
     owner_role: String,
     #[server(default)] freshness_days: String,
 ) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::crm::fields};
-    let me = auth::require_role(Role::Admin)?;
+    let caller = auth::Caller::signed_in()?.admin()?;
     let form = field_form(String::new(), label, String::new(), options, required, min_value, max_value, pattern, owner_role, freshness_days);
-    fields::update(&auth::state()?.db, me.user.id, id, &form)
+    fields::update(caller.db(), caller.id(), id, &form)
         .await
         .map_err(|e| e.with_values(form.values()))?;
     leptos_axum::redirect("/admin/fields");
@@ -360,8 +336,7 @@ pub async fn update_field(
 
 #[server(prefix = "/api", endpoint = "admin/set_field_active")]
 pub async fn set_field_active(id: i32, active: bool) -> Result<(), AppError> {
-    use crate::model::user::Role;
     use crate::server::{auth, services::crm::fields};
-    let me = auth::require_role(Role::Admin)?;
-    fields::set_active(&auth::state()?.db, me.user.id, id, active).await
+    let caller = auth::Caller::signed_in()?.admin()?;
+    fields::set_active(caller.db(), caller.id(), id, active).await
 }

@@ -50,10 +50,9 @@ pub async fn sign_in(
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::{auth, services::platform::sessions};
-    let state = auth::state()?;
-    let current = auth::require_user()?;
-    sessions::end(&state.db, &current.session_id).await?;
-    auth::set_cookie(&sessions::clear_cookie(&state.config));
+    let caller = auth::Caller::signed_in()?;
+    sessions::end(caller.db(), &caller.me.session_id).await?;
+    auth::set_cookie(&sessions::clear_cookie(&caller.state.config));
     leptos_axum::redirect("/signin");
     Ok(())
 }

@@ -7,35 +7,35 @@ use crate::model::crm::{
 };
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
-use super::actor;
+use crate::server::auth::Caller;
 
 #[server(prefix = "/api", endpoint = "crm/list_customers")]
 pub async fn list_customers(#[server(default)] query: CustomerQuery) -> Result<CustomerList, AppError> {
     use crate::server::services::crm::customers;
-    let (state, actor) = actor().await?;
-    customers::list(&state.db, &actor, &query).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    customers::list(caller.db(), &actor, &query).await
 }
 
 /// What the new or edit form offers; with `id`, the customer's stored values too.
 #[server(prefix = "/api", endpoint = "crm/load_customer_form")]
 pub async fn load_customer_form(id: Option<i32>) -> Result<CustomerFormOptions, AppError> {
     use crate::server::services::{platform::access, crm::customers};
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     let current = match id {
         Some(id) => {
-            let c = access::editable_customer(&state.db, &actor, id).await?;
-            Some(customers::form_of(&state.db, &c).await?)
+            let c = access::editable_customer(caller.db(), &actor, id).await?;
+            Some(customers::form_of(caller.db(), &c).await?)
         }
         None => None,
     };
     Ok(CustomerFormOptions {
-        stages: customers::stage_choices(&state.db).await?,
-        owners: customers::owner_choices(&state.db, &actor).await?,
-        tags: customers::tags_in_use(&state.db, &actor).await?,
+        stages: customers::stage_choices(caller.db()).await?,
+        owners: customers::owner_choices(caller.db(), &actor).await?,
+        tags: customers::tags_in_use(caller.db(), &actor).await?,
         current,
         custom_fields: crate::server::services::crm::fields::inputs(
             &actor,
-            &crate::server::services::crm::fields::active(&state.db).await?,
+            &crate::server::services::crm::fields::active(caller.db()).await?,
         ),
         me: actor.id,
     })
@@ -58,7 +58,7 @@ pub async fn create_customer(
     custom: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<i32, AppError> {
     use crate::server::services::crm::customers;
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     let form = crate::model::crm::CustomerForm {
         kind,
         name,
@@ -70,7 +70,7 @@ pub async fn create_customer(
         notes,
         custom: custom.unwrap_or_default(),
     };
-    let created = customers::create(&state.db, &actor, &form, different.is_some())
+    let created = customers::create(caller.db(), &actor, &form, different.is_some())
         .await
         .map_err(|e| e.with_values(form.values()))?;
     leptos_axum::redirect(&format!("/customers/{}", created.id));
@@ -93,7 +93,7 @@ pub async fn update_customer(
     custom: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<i32, AppError> {
     use crate::server::services::crm::customers;
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     let form = crate::model::crm::CustomerForm {
         kind,
         name,
@@ -105,7 +105,7 @@ pub async fn update_customer(
         notes,
         custom: custom.unwrap_or_default(),
     };
-    customers::update(&state.db, &actor, id, &form, different.is_some())
+    customers::update(caller.db(), &actor, id, &form, different.is_some())
         .await
         .map_err(|e| e.with_values(form.values()))?;
     leptos_axum::redirect(&format!("/customers/{id}"));
@@ -115,8 +115,8 @@ pub async fn update_customer(
 #[server(prefix = "/api", endpoint = "crm/get_customer")]
 pub async fn get_customer(id: i32) -> Result<CustomerDetail, AppError> {
     use crate::server::services::crm::timeline;
-    let (state, actor) = actor().await?;
-    timeline::detail(&state.db, &actor, id).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    timeline::detail(caller.db(), &actor, id).await
 }
 
 #[server(prefix = "/api", endpoint = "crm/log_interaction")]
@@ -128,9 +128,9 @@ pub async fn log_interaction(
     outcome: String,
 ) -> Result<(), AppError> {
     use crate::server::services::crm::timeline;
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     timeline::log_interaction(
-        &state.db,
+        caller.db(),
         &actor,
         &timeline::NewInteraction {
             customer_id,
@@ -160,9 +160,9 @@ pub async fn add_follow_up(
     note: String,
 ) -> Result<(), AppError> {
     use crate::server::services::crm::follow_ups;
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     follow_ups::create(
-        &state.db,
+        caller.db(),
         &actor,
         customer_id,
         &follow_ups::NewFollowUp {
@@ -191,7 +191,7 @@ pub async fn complete_follow_up(
     next_assignee_id: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::services::crm::follow_ups;
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     let due = next_due.unwrap_or_default();
     let note = next_note.unwrap_or_default();
     let assignee = next_assignee_id.unwrap_or_default();
@@ -200,7 +200,7 @@ pub async fn complete_follow_up(
         due: &due,
         note: &note,
     });
-    follow_ups::complete(&state.db, &actor, id, next)
+    follow_ups::complete(caller.db(), &actor, id, next)
         .await
         .map_err(|e| {
             let rename = |f: &str| format!("next_{f}");
@@ -225,8 +225,8 @@ pub async fn complete_follow_up(
 #[server(prefix = "/api", endpoint = "crm/reschedule_follow_up")]
 pub async fn reschedule_follow_up(id: i32, due: String) -> Result<(), AppError> {
     use crate::server::services::crm::follow_ups;
-    let (state, actor) = actor().await?;
-    follow_ups::reschedule(&state.db, &actor, id, &due)
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    follow_ups::reschedule(caller.db(), &actor, id, &due)
         .await
         .map_err(|e| e.with_values([("follow_up_id", id.to_string()), ("due", due.clone())]))
 }
@@ -234,16 +234,16 @@ pub async fn reschedule_follow_up(id: i32, due: String) -> Result<(), AppError> 
 #[server(prefix = "/api", endpoint = "crm/cancel_follow_up")]
 pub async fn cancel_follow_up(id: i32) -> Result<(), AppError> {
     use crate::server::services::crm::follow_ups;
-    let (state, actor) = actor().await?;
-    follow_ups::cancel(&state.db, &actor, id).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    follow_ups::cancel(caller.db(), &actor, id).await
 }
 
 /// My open follow-ups due today or overdue, oldest first.
 #[server(prefix = "/api", endpoint = "crm/my_day")]
 pub async fn my_day() -> Result<Vec<FollowUpView>, AppError> {
     use crate::server::services::crm::follow_ups;
-    let (state, actor) = actor().await?;
-    follow_ups::my_day(&state.db, &actor).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    follow_ups::my_day(caller.db(), &actor).await
 }
 
 #[server(prefix = "/api", endpoint = "crm/add_contact")]
@@ -255,9 +255,9 @@ pub async fn add_contact(
     phone: String,
 ) -> Result<(), AppError> {
     use crate::server::services::crm::timeline;
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     timeline::add_contact(
-        &state.db,
+        caller.db(),
         &actor,
         customer_id,
         &timeline::NewContact {
@@ -283,8 +283,8 @@ pub async fn add_contact(
 #[server(prefix = "/api", endpoint = "crm/confirm_value")]
 pub async fn confirm_value(customer_id: i32, field_id: i32) -> Result<(), AppError> {
     use crate::server::services::crm::fields;
-    let (state, actor) = actor().await?;
-    fields::confirm(&state.db, &actor, customer_id, field_id)
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    fields::confirm(caller.db(), &actor, customer_id, field_id)
         .await
         .map_err(|e| e.with_values([("field_id", field_id.to_string())]))
 }

@@ -6,21 +6,21 @@ use crate::error::AppError;
 use crate::model::imports::{ImportView, ImportsOverview};
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
-use super::actor;
+use crate::server::auth::Caller;
 
 #[server(prefix = "/api", endpoint = "imports/overview")]
 pub async fn load_imports_overview(rejected: Option<i32>) -> Result<ImportsOverview, AppError> {
     use crate::server::services::crm::imports;
-    let (state, actor) = actor().await?;
-    let max_megabytes = (state.config.import_max_bytes / (1024 * 1024)) as u64;
-    imports::overview(&state.db, &actor, max_megabytes, state.config.import_max_rows as u64, rejected).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    let max_megabytes = (caller.state.config.import_max_bytes / (1024 * 1024)) as u64;
+    imports::overview(caller.db(), &actor, max_megabytes, caller.state.config.import_max_rows as u64, rejected).await
 }
 
 #[server(prefix = "/api", endpoint = "imports/load")]
 pub async fn load_import(id: i32, show: String, page: u64) -> Result<ImportView, AppError> {
     use crate::server::services::crm::imports;
-    let (state, actor) = actor().await?;
-    imports::view(&state.db, &actor, id, &show, page.max(1)).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    imports::view(caller.db(), &actor, id, &show, page.max(1)).await
 }
 
 /// Saves the column mapping (`columns[i]` = target of column i) and the mode; with
@@ -33,9 +33,9 @@ pub async fn save_import(
     columns: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<(), AppError> {
     use crate::server::services::crm::imports;
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     let start = intent.as_deref() == Some("start");
-    imports::save_mapping(&state.db, &actor, id, &mode, &columns.unwrap_or_default(), start).await?;
+    imports::save_mapping(caller.db(), &actor, id, &mode, &columns.unwrap_or_default(), start).await?;
     leptos_axum::redirect(&format!("/customers/import/{id}"));
     Ok(())
 }
@@ -43,8 +43,8 @@ pub async fn save_import(
 #[server(prefix = "/api", endpoint = "imports/revert")]
 pub async fn revert_import(id: i32) -> Result<(), AppError> {
     use crate::server::services::crm::imports;
-    let (state, actor) = actor().await?;
-    imports::revert(&state.db, &actor, id).await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    imports::revert(caller.db(), &actor, id).await?;
     leptos_axum::redirect(&format!("/customers/import/{id}"));
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Server functions by feature. Each is a public HTTP endpoint under `/api/`: it checks the
-//! caller first (`require_user` / `require_role`), validates, then calls a service.
+//! caller first (`Caller::signed_in()?`, narrowed with `.admin()?`), validates, then calls a service.
 
 pub mod account;
 pub mod admin;
@@ -8,16 +8,6 @@ pub mod crm;
 pub mod imports;
 pub mod processes;
 pub mod tokens;
-
-/// The signed-in caller as an `Actor` (with the teams they see), and the app state.
-#[cfg(feature = "ssr")]
-async fn actor() -> Result<(crate::server::state::AppState, crate::server::services::platform::access::Actor), crate::error::AppError> {
-    use crate::server::{auth, services::platform::access::Actor};
-    let me = auth::require_user()?;
-    let state = auth::state()?;
-    let actor = Actor::load(&state.db, &me.user).await?;
-    Ok((state, actor))
-}
 
 /// The server functions anyone may call without a session. Everything else refuses anonymous
 /// callers; `server/tests/api/security.rs` walks every registered endpoint to prove it.

@@ -10,21 +10,15 @@ use crate::model::process::{
 };
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
-use super::actor;
+use crate::server::auth::Caller;
 use std::collections::BTreeMap;
-
-#[cfg(feature = "ssr")]
-async fn admin() -> Result<(crate::server::state::AppState, crate::server::services::platform::access::Actor), AppError> {
-    crate::server::auth::require_role(crate::model::user::Role::Admin)?;
-    actor().await
-}
 
 /// The processes the viewer can see: admins all (archived last), others the published ones.
 #[server(prefix = "/api", endpoint = "processes/list_processes")]
 pub async fn list_processes() -> Result<Vec<TemplateRow>, AppError> {
     use crate::server::services::processes;
-    let (state, actor) = actor().await?;
-    let rows = processes::list(&state.db, actor.is_admin()).await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    let rows = processes::list(caller.db(), actor.is_admin()).await?;
     Ok(if actor.is_admin() {
         rows
     } else {
@@ -35,30 +29,30 @@ pub async fn list_processes() -> Result<Vec<TemplateRow>, AppError> {
 #[server(prefix = "/api", endpoint = "processes/get_process")]
 pub async fn get_process(id: i32) -> Result<TemplateDetail, AppError> {
     use crate::server::services::processes;
-    let (state, actor) = actor().await?;
-    processes::detail(&state.db, &actor, id).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    processes::detail(caller.db(), &actor, id).await
 }
 
 #[server(prefix = "/api", endpoint = "processes/get_version")]
 pub async fn get_version(id: i32) -> Result<VersionDetail, AppError> {
     use crate::server::services::processes;
-    let (state, actor) = actor().await?;
-    processes::version_detail(&state.db, &actor, id).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    processes::version_detail(caller.db(), &actor, id).await
 }
 
 #[server(prefix = "/api", endpoint = "processes/list_runs")]
 pub async fn list_runs(template_id: i32, #[server(default)] query: RunQuery) -> Result<RunList, AppError> {
     use crate::server::services::{crm::customers, platform::teams, processes::runs};
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     // Only for a process the caller may see.
-    crate::server::services::processes::detail(&state.db, &actor, template_id).await?;
-    let (rows, total) = runs::list_rows(&state.db, &actor, template_id, &query).await?;
-    let teams = customers::team_choices(&actor, teams::all(&state.db).await?);
+    crate::server::services::processes::detail(caller.db(), &actor, template_id).await?;
+    let (rows, total) = runs::list_rows(caller.db(), &actor, template_id, &query).await?;
+    let teams = customers::team_choices(&actor, teams::all(caller.db()).await?);
     Ok(RunList {
         rows,
         total,
         per_page: runs::PER_PAGE,
-        owners: customers::people_choices(&state.db, &actor).await?,
+        owners: customers::people_choices(caller.db(), &actor).await?,
         teams,
     })
 }
@@ -66,22 +60,22 @@ pub async fn list_runs(template_id: i32, #[server(default)] query: RunQuery) -> 
 #[server(prefix = "/api", endpoint = "processes/get_run")]
 pub async fn get_run(id: i32) -> Result<RunView, AppError> {
     use crate::server::services::processes::runs;
-    let (state, actor) = actor().await?;
-    runs::view(&state.db, &actor, id).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    runs::view(caller.db(), &actor, id).await
 }
 
 /// The runs on a customer and the processes that can be started on it.
 #[server(prefix = "/api", endpoint = "processes/load_customer_runs")]
 pub async fn load_customer_runs(customer_id: i32) -> Result<CustomerRuns, AppError> {
     use crate::server::services::processes::{self, runs};
-    let (state, actor) = actor().await?;
-    let list = runs::of_customer(&state.db, &actor, customer_id).await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    let list = runs::of_customer(caller.db(), &actor, customer_id).await?;
     let running: Vec<i32> = list
         .iter()
         .filter(|r| r.status == RunStatus::Active)
         .map(|r| r.template_id)
         .collect();
-    let startable = processes::list(&state.db, false)
+    let startable = processes::list(caller.db(), false)
         .await?
         .into_iter()
         .filter(|t| t.published.is_some() && !running.contains(&t.id))
@@ -99,19 +93,19 @@ pub async fn load_customer_runs(customer_id: i32) -> Result<CustomerRuns, AppErr
 #[server(prefix = "/api", endpoint = "processes/my_steps")]
 pub async fn my_steps() -> Result<Vec<MyStep>, AppError> {
     use crate::server::services::processes::runs;
-    let (state, actor) = actor().await?;
-    runs::my_steps(&state.db, &actor).await
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    runs::my_steps(caller.db(), &actor).await
 }
 
 /// Starts a process on a customer, then opens the run.
 #[server(prefix = "/api", endpoint = "processes/start_run")]
 pub async fn start_run(customer_id: i32, template_id: String) -> Result<i32, AppError> {
     use crate::server::services::processes::runs;
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     let Ok(template_id) = template_id.trim().parse::<i32>() else {
         return Err(AppError::field("template_id", "Choose a process to start."));
     };
-    let run = runs::start(&state.db, &actor, template_id, customer_id).await?;
+    let run = runs::start(caller.db(), &actor, template_id, customer_id).await?;
     leptos_axum::redirect(&format!("/runs/{}", run.id));
     Ok(run.id)
 }
@@ -124,8 +118,8 @@ pub async fn complete_step(
     data: Option<BTreeMap<String, String>>,
 ) -> Result<(), AppError> {
     use crate::server::services::processes::runs::{self, StepAction};
-    let (state, actor) = actor().await?;
-    runs::act(&state.db, &actor, run_id, step_id, StepAction::Complete(data.unwrap_or_default()))
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    runs::act(caller.db(), &actor, run_id, step_id, StepAction::Complete(data.unwrap_or_default()))
         .await
         .map_err(|e| e.with_values([("step_id", step_id.to_string())]))?;
     Ok(())
@@ -134,8 +128,8 @@ pub async fn complete_step(
 #[server(prefix = "/api", endpoint = "processes/skip_step")]
 pub async fn skip_step(run_id: i32, step_id: i32, reason: String) -> Result<(), AppError> {
     use crate::server::services::processes::runs::{self, StepAction};
-    let (state, actor) = actor().await?;
-    runs::act(&state.db, &actor, run_id, step_id, StepAction::Skip(reason.clone()))
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    runs::act(caller.db(), &actor, run_id, step_id, StepAction::Skip(reason.clone()))
         .await
         .map_err(|e| e.with_values([("step_id", step_id.to_string()), ("reason", reason)]))?;
     Ok(())
@@ -150,14 +144,14 @@ pub async fn decide_step(
     reason: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::services::processes::runs::{self, StepAction};
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     let reason = reason.unwrap_or_default();
     let action = match decision.as_str() {
         "approve" => StepAction::Approve,
         "reject" => StepAction::Reject(reason.clone()),
         _ => return Err(AppError::field("decision", "Approve or reject.")),
     };
-    runs::act(&state.db, &actor, run_id, step_id, action)
+    runs::act(caller.db(), &actor, run_id, step_id, action)
         .await
         .map_err(|e| e.with_values([("step_id", step_id.to_string()), ("reason", reason)]))?;
     Ok(())
@@ -166,9 +160,9 @@ pub async fn decide_step(
 #[server(prefix = "/api", endpoint = "processes/cancel_run")]
 pub async fn cancel_run(run_id: i32, reason: String) -> Result<(), AppError> {
     use crate::server::services::processes::runs;
-    let (state, actor) = actor().await?;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     // The run page names the box `cancel_reason`: the step forms on it have their own `reason`.
-    runs::cancel(&state.db, &actor, run_id, &reason).await.map_err(|e| match e {
+    runs::cancel(caller.db(), &actor, run_id, &reason).await.map_err(|e| match e {
         AppError::Validation { message, fields, .. } => AppError::Validation {
             message,
             fields: fields.into_iter().map(|(_, v)| ("cancel_reason".to_string(), v)).collect(),
@@ -183,8 +177,8 @@ pub async fn cancel_run(run_id: i32, reason: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/processes/create_process")]
 pub async fn create_process(name: String, goal: String) -> Result<i32, AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    let (_, version) = processes::create_template(&state.db, &actor, &name, &goal).await?;
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    let (_, version) = processes::create_template(caller.db(), &actor, &name, &goal).await?;
     leptos_axum::redirect(&format!("/processes/versions/{}", version.id));
     Ok(version.id)
 }
@@ -192,15 +186,15 @@ pub async fn create_process(name: String, goal: String) -> Result<i32, AppError>
 #[server(prefix = "/api", endpoint = "admin/processes/save_draft")]
 pub async fn save_process_draft(version_id: i32, name: String, goal: String) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    processes::save_draft(&state.db, &actor, version_id, &name, &goal).await
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    processes::save_draft(caller.db(), &actor, version_id, &name, &goal).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/processes/add_step")]
 pub async fn add_process_step(version_id: i32, step: StepForm) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    processes::add_step(&state.db, &actor, version_id, &step).await?;
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    processes::add_step(caller.db(), &actor, version_id, &step).await?;
     leptos_axum::redirect(&format!("/processes/versions/{version_id}"));
     Ok(())
 }
@@ -208,8 +202,8 @@ pub async fn add_process_step(version_id: i32, step: StepForm) -> Result<(), App
 #[server(prefix = "/api", endpoint = "admin/processes/update_step")]
 pub async fn update_process_step(version_id: i32, step_id: i32, step: StepForm) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    processes::update_step(&state.db, &actor, step_id, &step).await?;
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    processes::update_step(caller.db(), &actor, step_id, &step).await?;
     leptos_axum::redirect(&format!("/processes/versions/{version_id}"));
     Ok(())
 }
@@ -218,30 +212,30 @@ pub async fn update_process_step(version_id: i32, step_id: i32, step: StepForm) 
 #[server(prefix = "/api", endpoint = "admin/processes/move_step")]
 pub async fn move_process_step(step_id: i32, by: i32) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    processes::move_step(&state.db, &actor, step_id, by).await
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    processes::move_step(caller.db(), &actor, step_id, by).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/processes/remove_step")]
 pub async fn remove_process_step(step_id: i32) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    processes::remove_step(&state.db, &actor, step_id).await
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    processes::remove_step(caller.db(), &actor, step_id).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/processes/publish")]
 pub async fn publish_process(version_id: i32) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    processes::publish(&state.db, &actor, version_id).await
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    processes::publish(caller.db(), &actor, version_id).await
 }
 
 /// Opens the template's draft, making one from its newest version if there is none.
 #[server(prefix = "/api", endpoint = "admin/processes/new_draft")]
 pub async fn new_process_draft(template_id: i32) -> Result<i32, AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    let v = processes::new_draft(&state.db, &actor, template_id).await?;
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    let v = processes::new_draft(caller.db(), &actor, template_id).await?;
     leptos_axum::redirect(&format!("/processes/versions/{}", v.id));
     Ok(v.id)
 }
@@ -249,8 +243,8 @@ pub async fn new_process_draft(template_id: i32) -> Result<i32, AppError> {
 #[server(prefix = "/api", endpoint = "admin/processes/discard_draft")]
 pub async fn discard_process_draft(version_id: i32) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    let template_id = processes::discard_draft(&state.db, &actor, version_id).await?;
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    let template_id = processes::discard_draft(caller.db(), &actor, version_id).await?;
     leptos_axum::redirect(&format!("/processes/{template_id}"));
     Ok(())
 }
@@ -258,16 +252,16 @@ pub async fn discard_process_draft(version_id: i32) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/processes/archive_version")]
 pub async fn archive_process_version(version_id: i32) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    processes::archive_version(&state.db, &actor, version_id).await
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    processes::archive_version(caller.db(), &actor, version_id).await
 }
 
 /// Archives (`archived=true`) or restores the whole process.
 #[server(prefix = "/api", endpoint = "admin/processes/set_archived")]
 pub async fn set_process_archived(template_id: i32, archived: bool) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    processes::set_archived(&state.db, &actor, template_id, archived).await
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    processes::set_archived(caller.db(), &actor, template_id, archived).await
 }
 
 #[server(prefix = "/api", endpoint = "admin/processes/set_trigger")]
@@ -277,16 +271,16 @@ pub async fn set_process_trigger(
     trigger_stage: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    processes::set_trigger(&state.db, &actor, template_id, &trigger_kind, &trigger_stage.unwrap_or_default()).await
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    processes::set_trigger(caller.db(), &actor, template_id, &trigger_kind, &trigger_stage.unwrap_or_default()).await
 }
 
 /// Creates a process from its JSON form; ticking `publish` publishes it at once.
 #[server(prefix = "/api", endpoint = "admin/processes/import")]
 pub async fn import_process(json: String, publish: Option<String>) -> Result<i32, AppError> {
     use crate::server::services::processes;
-    let (state, actor) = admin().await?;
-    let t = processes::import(&state.db, &actor, &json, publish.is_some()).await?;
+    let (caller, actor) = Caller::signed_in()?.admin()?.with_actor().await?;
+    let t = processes::import(caller.db(), &actor, &json, publish.is_some()).await?;
     leptos_axum::redirect(&format!("/processes/{}", t.id));
     Ok(t.id)
 }

@@ -6,24 +6,24 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_tokens")]
 pub async fn list_tokens() -> Result<Vec<ApiTokenView>, AppError> {
-    use crate::server::{auth, services::platform::{times, tokens}};
-    let me = auth::require_user()?;
-    tokens::list(&auth::state()?.db, me.user.id, times::zone(&me.user.timezone)).await
+    use crate::server::{auth::Caller, services::platform::{times, tokens}};
+    let caller = Caller::signed_in()?;
+    tokens::list(caller.db(), caller.id(), times::zone(&caller.user().timezone)).await
 }
 
 /// Creates a token and returns it: the only time it is shown.
 #[server(prefix = "/api", endpoint = "create_token")]
 pub async fn create_token(name: String) -> Result<String, AppError> {
-    use crate::server::{auth, services::platform::tokens};
-    let me = auth::require_user()?;
-    tokens::create(&auth::state()?.db, me.user.id, &name)
+    use crate::server::{auth::Caller, services::platform::tokens};
+    let caller = Caller::signed_in()?;
+    tokens::create(caller.db(), caller.id(), &name)
         .await
         .map_err(|e| e.with_values([("name", name.clone())]))
 }
 
 #[server(prefix = "/api", endpoint = "revoke_token")]
 pub async fn revoke_token(id: i32) -> Result<(), AppError> {
-    use crate::server::{auth, services::platform::tokens};
-    let me = auth::require_user()?;
-    tokens::revoke(&auth::state()?.db, me.user.id, id).await
+    use crate::server::{auth::Caller, services::platform::tokens};
+    let caller = Caller::signed_in()?;
+    tokens::revoke(caller.db(), caller.id(), id).await
 }

@@ -40,18 +40,62 @@ pub fn client_addr() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The signed-in user, or `Unauthorized`.
-pub fn require_user() -> AppResult<CurrentUser> {
-    current_user().ok_or(AppError::Unauthorized)
+/// The caller of a server function: the shared state and the signed-in user. Every server
+/// function that needs a session starts with `Caller::signed_in()?`, narrowed with
+/// `.admin()?` (or `.at_least(role)?`); checks that depend on the record (a customer's team, a
+/// step's assignee) are the services' and take `caller.actor().await?`.
+#[derive(Clone)]
+pub struct Caller {
+    pub state: AppState,
+    pub me: CurrentUser,
 }
 
-/// The signed-in user if their role is at least `role`; `Unauthorized` or `Forbidden` otherwise.
-pub fn require_role(role: Role) -> AppResult<CurrentUser> {
-    let user = require_user()?;
-    if user.user.role.at_least(role) {
-        Ok(user)
-    } else {
-        Err(AppError::Forbidden)
+impl Caller {
+    /// The signed-in caller; `Unauthorized` without a session.
+    pub fn signed_in() -> AppResult<Caller> {
+        let me = current_user().ok_or(AppError::Unauthorized)?;
+        Ok(Caller { state: state()?, me })
+    }
+
+    /// The caller if their role is at least `role`; `Forbidden` otherwise.
+    pub fn at_least(self, role: Role) -> AppResult<Caller> {
+        if self.me.user.role.at_least(role) {
+            Ok(self)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The caller if they are an admin; `Forbidden` otherwise.
+    pub fn admin(self) -> AppResult<Caller> {
+        self.at_least(Role::Admin)
+    }
+
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.state.db
+    }
+
+    pub fn user(&self) -> &UserView {
+        &self.me.user
+    }
+
+    /// The caller's user id.
+    pub fn id(&self) -> i32 {
+        self.me.user.id
+    }
+
+    /// The caller and, loaded once, the teams they see: what the services' per-record checks
+    /// take.
+    pub async fn with_actor(
+        self,
+    ) -> AppResult<(Caller, crate::server::services::platform::access::Actor)> {
+        let actor = self.actor().await?;
+        Ok((self, actor))
+    }
+
+    /// The caller with the teams they see, for the services' per-record checks.
+    pub async fn actor(&self) -> AppResult<crate::server::services::platform::access::Actor> {
+        crate::server::services::platform::access::Actor::load(&self.state.db, &self.me.user).await
     }
 }
 

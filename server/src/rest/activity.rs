@@ -3,9 +3,8 @@
 //! customer page and "My day".
 
 use app::model::states::FollowUpStatus;
-use super::{ApiError, ApiResult, actor, body, page_json, paging, time};
+use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
 use app::error::AppError;
-use app::server::auth::CurrentUser;
 use app::server::entities::{follow_up, interaction};
 use app::server::services::crm::follow_ups::{self, FollowUpFilter, NewFollowUp};
 use app::server::services::{platform::now, crm::timeline};
@@ -13,7 +12,7 @@ use app::server::state::AppState;
 use super::{Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::{Extension, Json};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -65,11 +64,10 @@ fn follow_up_json(f: follow_up::Model) -> Value {
 /// `GET /api/v1/customers/{id}/interactions`: newest first, `page` and `per_page`.
 pub async fn list_interactions(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Path(id): Path<i32>,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     let paged = paging(&params)?;
     let (rows, total) = timeline::interactions(&state.db, &actor, id, paged.2, paged.1).await?;
     Ok(page_json(rows.into_iter().map(interaction_json).collect(), paged, total))
@@ -89,11 +87,10 @@ pub struct InteractionInput {
 /// `POST /api/v1/customers/{id}/interactions`.
 pub async fn log_interaction(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Path(id): Path<i32>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let actor = actor(&state, user).await?;
     let input: InteractionInput = body(&bytes)?;
     let occurred_at = input.occurred_at.unwrap_or_else(|| now().to_rfc3339());
     let created = timeline::log_interaction(
@@ -116,10 +113,9 @@ pub async fn log_interaction(
 /// `per_page`; soonest due first.
 pub async fn list_follow_ups(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     let paged = paging(&params)?;
     let id = |key: &str, message: &str| -> ApiResult<Option<i32>> {
         match params.get(key).map(String::as_str) {
@@ -182,10 +178,9 @@ pub struct NewFollowUpInput {
 /// `POST /api/v1/follow-ups`.
 pub async fn create_follow_up(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     bytes: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let actor = actor(&state, user).await?;
     let NewFollowUpInput { customer_id, due_at, assignee_id, note } = body(&bytes)?;
     let input = FollowUpInput { due_at, assignee_id, note };
     let assignee = input.assignee();
@@ -209,11 +204,10 @@ pub enum FollowUpChange {
 /// one was scheduled. A follow-up already closed is a 409.
 pub async fn change_follow_up(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Path(id): Path<i32>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     let change: FollowUpChange = body(&bytes)?;
     let mut next = None;
     match &change {

@@ -1,16 +1,15 @@
 //! `/api/v1/customers` and `/api/v1/customers/{id}`.
 
-use super::{ApiError, ApiResult, actor, body, page_json, paging, time};
+use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
 use app::error::AppError;
 use app::model::crm::{CustomerForm, CustomerQuery};
-use app::server::auth::CurrentUser;
 use app::server::entities::{custom_value, customer, lifecycle_stage};
 use app::server::services::{platform::access, crm::{customers, fields}};
 use app::server::state::AppState;
 use super::{Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::{Extension, Json};
+use axum::Json;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -80,10 +79,9 @@ async fn one_customer(state: &AppState, c: customer::Model) -> ApiResult<Value> 
 /// `overdue`, `incomplete`), `sort`, `page` (1-based) and `per_page` (1 to 200, default 50).
 pub async fn list(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     let query = CustomerQuery::from_params(|k| params.get(k).cloned());
     let paged = paging(&params)?;
     let total = customers::count(&state.db, &actor, &query).await?;
@@ -133,10 +131,9 @@ impl CustomerInput {
 
 pub async fn create(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     bytes: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let actor = actor(&state, user).await?;
     let input: CustomerInput = body(&bytes)?;
     let first_stage = customers::stage_choices(&state.db).await?.into_iter().next().map(|c| c.value);
     let defaults = CustomerForm {
@@ -151,21 +148,19 @@ pub async fn create(
 
 pub async fn get(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Path(id): Path<i32>,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     let c = access::visible_customer(&state.db, &actor, id).await?;
     Ok(Json(one_customer(&state, c).await?))
 }
 
 pub async fn patch(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Path(id): Path<i32>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     let c = access::editable_customer(&state.db, &actor, id).await?;
     let input: CustomerInput = body(&bytes)?;
     let (form, allow) = input.over(customers::form_of(&state.db, &c).await?);
@@ -175,10 +170,9 @@ pub async fn patch(
 
 pub async fn delete(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Path(id): Path<i32>,
 ) -> ApiResult<StatusCode> {
-    let actor = actor(&state, user).await?;
     customers::delete(&state.db, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,7 +17,7 @@ use app::server::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
@@ -134,12 +134,33 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromR
     }
 }
 
-/// The caller as an `Actor`, or 401.
-async fn actor(state: &AppState, user: Option<Extension<CurrentUser>>) -> ApiResult<Actor> {
-    let Some(Extension(current)) = user else {
-        return Err(ApiError(AppError::Unauthorized));
-    };
-    Ok(Actor::load(&state.db, &current.user).await?)
+/// The caller of a route as an `Actor`: the user of the session or API token the middleware
+/// resolved, with the teams they see. As an argument it refuses anonymous callers with the
+/// API's JSON 401; as `Option<Caller>` it lets a page route send them to sign in instead.
+pub struct Caller(pub Actor);
+
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &AppState) -> Result<Self, ApiError> {
+        <Caller as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await?
+            .ok_or(ApiError(AppError::Unauthorized))
+    }
+}
+
+impl axum::extract::OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
+        match parts.extensions.get::<CurrentUser>() {
+            None => Ok(None),
+            Some(current) => Ok(Some(Caller(Actor::load(&state.db, &current.user).await?))),
+        }
+    }
 }
 
 /// A JSON body, or a 422 that says what is wrong with it: not JSON at all, or which documented

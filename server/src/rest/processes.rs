@@ -3,10 +3,9 @@
 //! `POST /api/v1/process-runs/{id}/steps/{step_id}`), through the same services as the pages.
 
 use app::model::states::VersionStatus;
-use super::{ApiError, ApiResult, actor, body, page_json, paging, time};
+use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
 use app::error::AppError;
 use app::model::process::RunQuery;
-use app::server::auth::CurrentUser;
 use app::server::entities::{process_run, process_step, process_step_run};
 use app::server::services::processes;
 use app::server::services::processes::runs::{self, StepAction};
@@ -14,7 +13,7 @@ use app::server::state::AppState;
 use super::{Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::{Extension, Json};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -22,9 +21,8 @@ use std::collections::{BTreeMap, HashMap};
 /// `GET /api/v1/process-templates`: the processes you may see (admins: all, archived too).
 pub async fn list_templates(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     let rows = processes::list(&state.db, actor.is_admin()).await?;
     let data: Vec<Value> = rows
         .into_iter()
@@ -43,11 +41,10 @@ pub async fn list_templates(
 /// `POST /api/v1/process-templates[?publish=1]`: creates a process from its JSON form (admins).
 pub async fn import_template(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Query(params): Query<HashMap<String, String>>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let actor = actor(&state, user).await?;
     if !actor.is_admin() {
         return Err(ApiError(AppError::Forbidden));
     }
@@ -102,10 +99,9 @@ async fn template_json(
 /// version new runs start on.
 pub async fn get_template(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Path(id): Path<i32>,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     Ok(Json(template_json(&state, &actor, id).await?))
 }
 
@@ -148,10 +144,9 @@ async fn full_run(
 /// `status`, `owner` (`me` or an id), `team`, `overdue=1`, paged.
 pub async fn list_runs(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     let paging = paging(&params)?;
     let id_param = |key: &str| -> ApiResult<Option<i32>> {
         match params.get(key) {
@@ -182,10 +177,9 @@ pub struct NewRun {
 /// `POST /api/v1/process-runs`: starts a process on a customer you can see; you own the run.
 pub async fn start_run(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     bytes: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let actor = actor(&state, user).await?;
     let new: NewRun = body(&bytes)?;
     let run = runs::start(&state.db, &actor, new.template_id, new.customer_id).await?;
     Ok((StatusCode::CREATED, Json(full_run(&state, &actor, run.id).await?)))
@@ -194,10 +188,9 @@ pub async fn start_run(
 /// `GET /api/v1/process-runs/{id}`: a run with its steps.
 pub async fn get_run(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Path(id): Path<i32>,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     Ok(Json(full_run(&state, &actor, id).await?))
 }
 
@@ -214,11 +207,10 @@ pub struct StepChange {
 /// `skip` or `reject` (with a `reason`), or `approve`.
 pub async fn act_on_step(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Caller(actor): Caller,
     Path((id, step_id)): Path<(i32, i32)>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let actor = actor(&state, user).await?;
     let change: StepChange = body(&bytes)?;
     let action = match change.action.as_str() {
         "complete" => StepAction::Complete(change.data),
