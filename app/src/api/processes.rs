@@ -18,12 +18,7 @@ use std::collections::BTreeMap;
 pub async fn list_processes() -> Result<Vec<TemplateRow>, AppError> {
     use crate::server::services::processes;
     let (caller, actor) = Caller::signed_in()?.with_actor().await?;
-    let rows = processes::list(caller.db(), actor.is_admin()).await?;
-    Ok(if actor.is_admin() {
-        rows
-    } else {
-        rows.into_iter().filter(|r| r.published.is_some()).collect()
-    })
+    processes::list(caller.db(), &actor).await
 }
 
 #[server(prefix = "/api", endpoint = "processes/get_process")]
@@ -75,10 +70,10 @@ pub async fn load_customer_runs(customer_id: i32) -> Result<CustomerRuns, AppErr
         .filter(|r| r.status == RunStatus::Active)
         .map(|r| r.template_id)
         .collect();
-    let startable = processes::list(caller.db(), false)
+    let startable = processes::startable(caller.db())
         .await?
         .into_iter()
-        .filter(|t| t.published.is_some() && !running.contains(&t.id))
+        .filter(|t| !running.contains(&t.id))
         .map(|t| crate::model::crm::Choice {
             value: t.id.to_string(),
             label: t.name,

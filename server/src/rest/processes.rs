@@ -2,7 +2,6 @@
 //! form a process page exports) and runs (`/api/v1/process-runs`, start one; act on a step with
 //! `POST /api/v1/process-runs/{id}/steps/{step_id}`), through the same services as the pages.
 
-use app::model::states::VersionStatus;
 use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
 use app::error::AppError;
 use app::model::process::RunQuery;
@@ -23,10 +22,9 @@ pub async fn list_templates(
     State(state): State<AppState>,
     Caller(actor): Caller,
 ) -> ApiResult<Json<Value>> {
-    let rows = processes::list(&state.db, actor.is_admin()).await?;
+    let rows = processes::list(&state.db, &actor).await?;
     let data: Vec<Value> = rows
         .into_iter()
-        .filter(|t| actor.is_admin() || t.published.is_some())
         .map(|t| {
             json!({
                 "id": t.id, "name": t.name, "trigger": t.trigger,
@@ -70,12 +68,7 @@ async fn template_json(
     id: i32,
 ) -> ApiResult<Value> {
     let detail = processes::detail(&state.db, actor, id).await?;
-    let shown = detail
-        .versions
-        .iter()
-        .find(|v| v.status == VersionStatus::Published)
-        .or_else(|| detail.versions.first().filter(|_| actor.is_admin()));
-    let steps = match shown {
+    let steps = match processes::version_shown(&detail, actor) {
         Some(v) => processes::version_detail(&state.db, actor, v.id).await?.steps,
         None => Vec::new(),
     };

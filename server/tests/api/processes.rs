@@ -608,7 +608,14 @@ async fn the_server_functions_build_run_and_guard_a_process(app: &TestApp) {
 async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestApp) {
     let db = &app.state.db;
     assert!(app::server::services::seed::demo::seed(db).await.unwrap());
-    let templates = processes::list(db, true).await.unwrap();
+    let admin = app::server::services::platform::access::Actor {
+        id: 0,
+        name: "Admin".into(),
+        role: app::model::user::Role::Admin,
+        timezone: "UTC".into(),
+        teams: Vec::new(),
+    };
+    let templates = processes::list(db, &admin).await.unwrap();
     assert_eq!(templates.len(), 3);
     assert!(templates.iter().all(|t| t.published == Some(1)));
     let runs = process_run::Entity::find().all(db).await.unwrap();

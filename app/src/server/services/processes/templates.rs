@@ -200,8 +200,24 @@ pub async fn steps_of<C: ConnectionTrait>(db: &C, version_id: i32) -> AppResult<
         .await?)
 }
 
-/// Every template (archived last), for the admin's list and the "start a process" choice.
-pub async fn list<C: ConnectionTrait>(db: &C, with_archived: bool) -> AppResult<Vec<TemplateRow>> {
+/// The processes `actor` may see: admins every template (archived last), everyone else the
+/// published ones that are not archived.
+pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<TemplateRow>> {
+    let rows = rows(db, actor.is_admin()).await?;
+    Ok(if actor.is_admin() {
+        rows
+    } else {
+        rows.into_iter().filter(|r| r.published.is_some()).collect()
+    })
+}
+
+/// The processes a run can be started from: published and not archived.
+pub async fn startable<C: ConnectionTrait>(db: &C) -> AppResult<Vec<TemplateRow>> {
+    Ok(rows(db, false).await?.into_iter().filter(|r| r.published.is_some()).collect())
+}
+
+/// Every template (archived last, or left out), with its versions and active runs counted.
+async fn rows<C: ConnectionTrait>(db: &C, with_archived: bool) -> AppResult<Vec<TemplateRow>> {
     let mut query = process_template::Entity::find();
     if !with_archived {
         query = query.filter(process_template::Column::ArchivedAt.is_null());
@@ -238,6 +254,16 @@ pub async fn list<C: ConnectionTrait>(db: &C, with_archived: bool) -> AppResult<
     }
     out.sort_by_key(|r| r.archived);
     Ok(out)
+}
+
+/// The version of `detail` that `actor` reads as the process: the published one (new runs start
+/// on it), else for admins the newest draft.
+pub fn version_shown<'a>(detail: &'a TemplateDetail, actor: &Actor) -> Option<&'a VersionRow> {
+    detail
+        .versions
+        .iter()
+        .find(|v| v.status == VersionStatus::Published)
+        .or_else(|| detail.versions.first().filter(|_| actor.is_admin()))
 }
 
 /// A template with its versions, trigger and stage choices.
