@@ -258,52 +258,13 @@ pub async fn list_fields() -> Result<Vec<crate::model::crm::CustomFieldView>, Ap
     fields::overview(caller.db()).await
 }
 
-/// The field definition form as posted (`required` is a checkbox).
-#[cfg(feature = "ssr")]
-#[allow(clippy::too_many_arguments)]
-fn field_form(
-    key: String,
-    label: String,
-    field_type: String,
-    options: String,
-    required: Option<String>,
-    min_value: String,
-    max_value: String,
-    pattern: String,
-    owner_role: String,
-    freshness_days: String,
-) -> crate::model::crm::CustomFieldForm {
-    crate::model::crm::CustomFieldForm {
-        key,
-        label,
-        field_type,
-        options,
-        required: required.is_some(),
-        min_value,
-        max_value,
-        pattern,
-        owner_role,
-        freshness_days,
-    }
-}
-
+/// Defines a custom field; `required` is a checkbox.
 #[server(prefix = "/api", endpoint = "admin/create_field")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create_field(
-    key: String,
-    label: String,
-    field_type: String,
-    #[server(default)] options: String,
-    required: Option<String>,
-    #[server(default)] min_value: String,
-    #[server(default)] max_value: String,
-    #[server(default)] pattern: String,
-    owner_role: String,
-    #[server(default)] freshness_days: String,
+    #[server(flatten)] form: crate::model::crm::CustomFieldForm,
 ) -> Result<(), AppError> {
     use crate::server::{auth, services::crm::fields};
     let caller = auth::Caller::signed_in()?.admin()?;
-    let form = field_form(key, label, field_type, options, required, min_value, max_value, pattern, owner_role, freshness_days);
     fields::create(caller.db(), caller.id(), &form)
         .await
         .map_err(|e| e.with_values(form.values()))?;
@@ -311,22 +272,14 @@ pub async fn create_field(
     Ok(())
 }
 
+/// Changes field `id`'s definition; its key and type stay as they are.
 #[server(prefix = "/api", endpoint = "admin/update_field")]
-#[allow(clippy::too_many_arguments)]
 pub async fn update_field(
     id: i32,
-    label: String,
-    #[server(default)] options: String,
-    required: Option<String>,
-    #[server(default)] min_value: String,
-    #[server(default)] max_value: String,
-    #[server(default)] pattern: String,
-    owner_role: String,
-    #[server(default)] freshness_days: String,
+    #[server(flatten)] form: crate::model::crm::CustomFieldForm,
 ) -> Result<(), AppError> {
     use crate::server::{auth, services::crm::fields};
     let caller = auth::Caller::signed_in()?.admin()?;
-    let form = field_form(String::new(), label, String::new(), options, required, min_value, max_value, pattern, owner_role, freshness_days);
     fields::update(caller.db(), caller.id(), id, &form)
         .await
         .map_err(|e| e.with_values(form.values()))?;

@@ -44,32 +44,12 @@ pub async fn load_customer_form(id: Option<i32>) -> Result<CustomerFormOptions, 
 /// Creates a customer, then opens it. `different` is the "this is a different customer" box
 /// that lets a near-identical name through.
 #[server(prefix = "/api", endpoint = "crm/create_customer")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create_customer(
-    kind: String,
-    name: String,
-    email: String,
-    phone: String,
-    stage: String,
-    owner_id: String,
-    tags: String,
-    notes: String,
+    #[server(flatten)] form: crate::model::crm::CustomerForm,
     different: Option<String>,
-    custom: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<i32, AppError> {
     use crate::server::services::crm::customers;
     let (caller, actor) = Caller::signed_in()?.with_actor().await?;
-    let form = crate::model::crm::CustomerForm {
-        kind,
-        name,
-        email,
-        phone,
-        stage,
-        owner_id,
-        tags,
-        notes,
-        custom: custom.unwrap_or_default(),
-    };
     let created = customers::create(caller.db(), &actor, &form, different.is_some())
         .await
         .map_err(|e| e.with_values(form.values()))?;
@@ -78,33 +58,13 @@ pub async fn create_customer(
 }
 
 #[server(prefix = "/api", endpoint = "crm/update_customer")]
-#[allow(clippy::too_many_arguments)]
 pub async fn update_customer(
     id: i32,
-    kind: String,
-    name: String,
-    email: String,
-    phone: String,
-    stage: String,
-    owner_id: String,
-    tags: String,
-    notes: String,
+    #[server(flatten)] form: crate::model::crm::CustomerForm,
     different: Option<String>,
-    custom: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<i32, AppError> {
     use crate::server::services::crm::customers;
     let (caller, actor) = Caller::signed_in()?.with_actor().await?;
-    let form = crate::model::crm::CustomerForm {
-        kind,
-        name,
-        email,
-        phone,
-        stage,
-        owner_id,
-        tags,
-        notes,
-        custom: custom.unwrap_or_default(),
-    };
     customers::update(caller.db(), &actor, id, &form, different.is_some())
         .await
         .map_err(|e| e.with_values(form.values()))?;

@@ -229,13 +229,16 @@ pub struct CustomValueView {
 }
 
 /// The admin's definition of a custom field, as the fields page edits it (strings as typed).
+/// Every part may be left out of a post (editing a field posts neither key nor type).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CustomFieldForm {
     pub key: String,
     pub label: String,
     pub field_type: String,
     /// One option per line (choice fields).
     pub options: String,
+    #[serde(deserialize_with = "checkbox")]
     pub required: bool,
     pub min_value: String,
     pub max_value: String,
@@ -260,6 +263,21 @@ impl CustomFieldForm {
             ("freshness_days", self.freshness_days.clone()),
         ]
     }
+}
+
+/// A checkbox as posted: absent, empty, `false`, `off` or `0` is unchecked, any other value (a
+/// browser sends `on`) checked; a JSON boolean is taken as it is.
+fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Posted {
+        Flag(bool),
+        Text(String),
+    }
+    Ok(match Posted::deserialize(d)? {
+        Posted::Flag(b) => b,
+        Posted::Text(s) => !matches!(s.as_str(), "" | "false" | "off" | "0"),
+    })
 }
 
 /// A custom field on the admin page.
@@ -384,4 +402,24 @@ pub fn label_of(table: &[(&'static str, &'static str)], key: &str) -> String {
         .find(|(k, _)| *k == key)
         .map(|(_, l)| l.to_string())
         .unwrap_or_else(|| key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CustomFieldForm;
+
+    fn required(json: &str) -> bool {
+        serde_json::from_str::<CustomFieldForm>(json).map(|f| f.required).unwrap_or_else(|e| panic!("{json}: {e}"))
+    }
+
+    #[test]
+    fn the_required_box_reads_as_a_browser_or_an_api_client_sends_it() {
+        assert!(required(r#"{"required":"on"}"#));
+        assert!(required(r#"{"required":"1"}"#));
+        assert!(required(r#"{"required":true}"#));
+        assert!(!required(r#"{"required":false}"#));
+        assert!(!required(r#"{"required":"false"}"#));
+        assert!(!required(r#"{"required":""}"#));
+        assert!(!required(r#"{"label":"Region"}"#), "an unticked box is not posted at all");
+    }
 }
