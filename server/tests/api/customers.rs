@@ -403,6 +403,44 @@ async fn edits_are_recorded_field_by_field_in_the_change_history(app: &TestApp) 
     assert_eq!(d.history.last().unwrap().action, "created the customer");
 }
 
+/// Two people rename the same customer at the same moment: the change history chains the two
+/// (the later edit's "before" is the earlier edit's "after"), because each edit reads and checks
+/// the customer inside its own write, with the row held until it commits.
+async fn simultaneous_edits_are_recorded_one_after_the_other(app: &TestApp) {
+    let w = world(app).await;
+    let id = create(app, &w.nina, "Fern Florist", "", "").await;
+    let (sid, nina) = (id.to_string(), w.nina_id.to_string());
+    // Both keep Nina as the owner (an empty owner would make the editor the owner).
+    let renamed = |name: &'static str| {
+        let mut form = customer_form(name, "", "");
+        form[5] = ("owner_id", &nina);
+        form.push(("id", &sid));
+        form
+    };
+    let (by_nina, by_mia) = (renamed("Fern Flowers"), renamed("Fern & Co"));
+    let (a, b) = tokio::join!(
+        app.call(&w.nina, "/api/crm/update_customer", &by_nina),
+        app.call(&w.manager, "/api/crm/update_customer", &by_mia),
+    );
+    for res in [a, b] {
+        let status = res.status();
+        assert!(status.is_success(), "{status}: {}", res.text().await.unwrap());
+    }
+    let d = detail(app, &w.nina, id).await;
+    let renames: Vec<(String, String)> = d
+        .history
+        .iter()
+        .filter(|h| h.action == "changed")
+        .flat_map(|h| h.changes.iter().filter(|(f, ..)| f == "name").map(|(_, from, to)| (from.clone(), to.clone())))
+        .collect();
+    assert_eq!(renames.len(), 2, "{renames:?}");
+    // Newest first: the later edit started from what the earlier one saved.
+    let (later, earlier) = (&renames[0], &renames[1]);
+    assert_eq!(earlier.0, "Fern Florist", "{renames:?}");
+    assert_eq!(later.0, earlier.1, "{renames:?}");
+    assert_eq!(d.name, later.1);
+}
+
 async fn export_is_the_filtered_list_of_what_the_user_may_see_with_formulas_neutralised(app: &TestApp) {
     let w = world(app).await;
     create(app, &w.nina, "=HYPERLINK(\"http://evil.example\")", "", "vip").await;
@@ -605,6 +643,7 @@ on_both_databases!(
     the_list_searches_filters_sorts_and_pages,
     interactions_and_follow_ups_keep_the_customer_current,
     edits_are_recorded_field_by_field_in_the_change_history,
+    simultaneous_edits_are_recorded_one_after_the_other,
     export_is_the_filtered_list_of_what_the_user_may_see_with_formulas_neutralised,
     admins_add_rename_reorder_and_remove_unused_lifecycle_stages,
     custom_fields_are_validated_owned_by_a_role_and_go_stale,

@@ -90,14 +90,21 @@ pub async fn visible_customer<C: ConnectionTrait>(
     actor: &Actor,
     id: i32,
 ) -> AppResult<customer::Model> {
-    let found = customer::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if actor.can_see(&found) {
+    seen(actor, customer::Entity::find_by_id(id).one(db).await?)
+}
+
+fn seen(actor: &Actor, found: Option<customer::Model>) -> AppResult<customer::Model> {
+    match found {
+        Some(c) if actor.can_see(&c) => Ok(c),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn changeable(actor: &Actor, found: customer::Model) -> AppResult<customer::Model> {
+    if actor.can_edit(&found) {
         Ok(found)
     } else {
-        Err(AppError::NotFound)
+        Err(AppError::Forbidden)
     }
 }
 
@@ -108,10 +115,19 @@ pub async fn editable_customer<C: ConnectionTrait>(
     actor: &Actor,
     id: i32,
 ) -> AppResult<customer::Model> {
-    let found = visible_customer(db, actor, id).await?;
-    if actor.can_edit(&found) {
-        Ok(found)
-    } else {
-        Err(AppError::Forbidden)
-    }
+    changeable(actor, visible_customer(db, actor, id).await?)
+}
+
+/// As `editable_customer`, read inside the write transaction `txn` that changes it, with the
+/// row locked until `txn` ends (`FOR UPDATE` on PostgreSQL; on SQLite the write transaction
+/// already holds the database): the check and what the audit log records as "before" are the
+/// row this change replaces, not one another writer changed meanwhile.
+pub async fn editable_customer_for_update<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    id: i32,
+) -> AppResult<customer::Model> {
+    use sea_orm::QuerySelect;
+    let found = customer::Entity::find_by_id(id).lock_exclusive().one(txn).await?;
+    changeable(actor, seen(actor, found)?)
 }

@@ -13,7 +13,7 @@ use crate::model::crm::CustomerForm;
 use crate::model::states::CustomerKind;
 use crate::server::entities::{
     app_user, custom_field, custom_value, customer, customer_tag, lifecycle_stage, };
-use crate::server::services::platform::access::{Actor, editable_customer};
+use crate::server::services::platform::access::{Actor, editable_customer_for_update};
 use crate::server::services::platform::{audit, begin_write, now};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -384,16 +384,16 @@ pub async fn update<C: sea_orm::TransactionTrait + ConnectionTrait>(
     form: &CustomerForm,
     allow_similar_name: bool,
 ) -> AppResult<customer::Model> {
-    let existing = editable_customer(db, actor, id).await?;
-    let checked = check(db, actor, form).await?;
+    let txn = begin_write(db).await?;
+    let existing = editable_customer_for_update(&txn, actor, id).await?;
+    let checked = check(&txn, actor, form).await?;
     // Keeping the current owner is always allowed, even for someone who could not assign them.
-    let dups = find_duplicates(db, &checked.name, checked.email.as_deref(), Some(id)).await?;
+    let dups = find_duplicates(&txn, &checked.name, checked.email.as_deref(), Some(id)).await?;
     // A name that only changed in spelling does not warn again about the same other customer.
     let allow = allow_similar_name || name_key(&checked.name) == existing.name_key;
     if let Some(e) = duplicate_error(actor, &dups, allow) {
         return Err(e);
     }
-    let txn = begin_write(db).await?;
     let old_tags = tags_of(&txn, &[id]).await?.remove(&id).unwrap_or_default();
     let before = snapshot(&txn, &existing, &old_tags).await?;
     let old_stage = existing.stage_id;
@@ -534,8 +534,8 @@ pub async fn delete<C: sea_orm::TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     id: i32,
 ) -> AppResult<()> {
-    let existing = editable_customer(db, actor, id).await?;
     let txn = begin_write(db).await?;
+    let existing = editable_customer_for_update(&txn, actor, id).await?;
     let tags = tags_of(&txn, &[id]).await?.remove(&id).unwrap_or_default();
     let before = snapshot(&txn, &existing, &tags).await?;
     customer::Entity::delete_by_id(id).exec(&txn).await?;
