@@ -5,7 +5,7 @@ use crate::model::user::{Role, UserView};
 use crate::server::entities::{app_user, team};
 use crate::server::services::platform::{audit, now, passwords};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
     SqlErr, TransactionSession, TransactionTrait,
 };
 use std::collections::BTreeMap;
@@ -84,11 +84,13 @@ pub async fn names<C: ConnectionTrait>(
         return Ok(Default::default());
     }
     Ok(app_user::Entity::find()
+        .select_only()
+        .columns([app_user::Column::Id, app_user::Column::Name])
         .filter(app_user::Column::Id.is_in(ids))
+        .into_tuple::<(i32, String)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|u| (u.id, u.name))
         .collect())
 }
 

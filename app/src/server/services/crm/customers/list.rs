@@ -5,7 +5,7 @@ use crate::model::crm::{Choice, CustomerList, CustomerQuery, CustomerRow};
 use crate::model::user::Role;
 use crate::server::entities::{app_user, customer, customer_tag, lifecycle_stage, team};
 use crate::server::services::platform::access::Actor;
-use crate::server::services::platform::{now, times};
+use crate::server::services::platform::{now, times, users};
 use sea_orm::sea_query::{Expr, Func, NullOrdering, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -229,12 +229,7 @@ pub async fn list<C: ConnectionTrait>(
         .collect();
     let rows: Vec<customer::Model> = ids.iter().filter_map(|id| found.remove(id)).collect();
     let mut tags = tags_of(db, &ids).await?;
-    let users: HashMap<i32, String> = app_user::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let users = users::names(db, rows.iter().map(|c| c.owner_id).collect()).await?;
     let teams = team::Entity::find().order_by_asc(team::Column::Name).all(db).await?;
     let stages = lifecycle_stage::Entity::find()
         .order_by_asc(lifecycle_stage::Column::Position)

@@ -8,7 +8,7 @@ use crate::model::process::{
     DataInput, MyStep, RunEventView, RunQuery, RunRow, RunView, StepRunView,
 };
 use crate::server::entities::{
-    custom_field, customer, process_run, process_run_event, process_step,
+    custom_field, custom_value, customer, process_run, process_run_event, process_step,
     process_step_run, process_version,
 };
 use crate::server::services::platform::access::{Actor, visible_customer};
@@ -42,14 +42,14 @@ fn assignee_text(sr: &process_step_run::Model, names: &HashMap<i32, String>) -> 
     }
 }
 
-/// The inputs a data step shows, filled with what the customer holds now.
-async fn data_inputs<C: ConnectionTrait>(
-    db: &C,
+/// The inputs a data step shows, filled with what the customer holds now (`values`: the
+/// customer's custom values by field id).
+fn data_inputs(
     c: &customer::Model,
     def: &process_step::Model,
     custom: &[custom_field::Model],
-) -> AppResult<Vec<DataInput>> {
-    let values = fields::values_of(db, c.id).await?;
+    values: &HashMap<i32, custom_value::Model>,
+) -> Vec<DataInput> {
     let core = |key: &str, label: &str, field_type: &str, value: Option<&String>| DataInput {
         input: CustomInput {
             key: key.into(),
@@ -82,7 +82,7 @@ async fn data_inputs<C: ConnectionTrait>(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// A run with its steps and history, as the actor sees it.
@@ -119,6 +119,13 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
         .into_iter()
         .map(|c| (c.value, c.label))
         .collect();
+    // The customer's values, read once, when an open data step shows them.
+    let open_data = |sr: &process_step_run::Model| {
+        active
+            && sr.status == StepStatus::Available
+            && defs.get(&sr.step_id).is_some_and(|d| d.kind == StepKind::Data)
+    };
+    let values = if steps.iter().any(open_data) { fields::values_of(db, c.id).await? } else { HashMap::new() };
     let mut views = Vec::new();
     for sr in &steps {
         let Some(def) = defs.get(&sr.step_id) else { continue };
@@ -171,7 +178,7 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
             can_skip: can && def.optional,
             can_decide: can && def.kind == StepKind::Approval,
             why_not,
-            inputs: if def.kind == StepKind::Data && open { data_inputs(db, &c, def, &custom).await? } else { Vec::new() },
+            inputs: if open_data(sr) { data_inputs(&c, def, &custom, &values) } else { Vec::new() },
         });
     }
     let finished_count = steps.iter().filter(|s| s.status.finished()).count();
@@ -232,11 +239,13 @@ async fn rows<C: ConnectionTrait>(db: &C, actor: &Actor, runs: Vec<process_run::
         .map(|s| (s.id, s.title))
         .collect();
     let customers: HashMap<i32, String> = customer::Entity::find()
+        .select_only()
+        .columns([customer::Column::Id, customer::Column::Name])
         .filter(customer::Column::Id.is_in(runs.iter().map(|r| r.customer_id)))
+        .into_tuple::<(i32, String)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|c| (c.id, c.name))
         .collect();
     let people = users::names(db, runs.iter().map(|r| r.owner_id).collect()).await?;
     let tz = times::zone(&actor.timezone);
