@@ -43,6 +43,9 @@ enum Command {
         customers: usize,
         #[arg(long, default_value_t = 1_000_000)]
         interactions: usize,
+        /// Process runs over the added customers, with their steps.
+        #[arg(long, default_value_t = 50_000)]
+        runs: usize,
     },
     /// Write the brotli and gzip variants of the files in DIR (`serve` runs this in a child
     /// process, so that the compressor's buffers never stay in the server's memory).
@@ -167,6 +170,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::SeedBench {
             customers,
             interactions,
+            runs,
         } => {
             let state = server::build_state(config, leptos_options).await?;
             if !demo::seed(&state.db).await.map_err(describe)? {
@@ -175,7 +179,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             app::server::services::seed::bench::seed(&state.db, customers, interactions)
                 .await
                 .map_err(describe)?;
-            println!("benchmark data added: {customers} customers, about {interactions} interactions");
+            app::server::services::seed::bench::seed_runs(&state.db, runs)
+                .await
+                .map_err(describe)?;
+            println!("benchmark data added: {customers} customers, about {interactions} interactions, {runs} process runs");
             Ok(())
         }
     }

@@ -605,6 +605,54 @@ async fn the_server_functions_build_run_and_guard_a_process(app: &TestApp) {
     assert!(TestApp::new_client().get(&export).send().await.unwrap().status().is_redirection());
 }
 
+/// `seed-bench`'s runs are runs as the app makes them: one active run of a process per customer
+/// at most, exactly one open step on an active run, every step done on a completed one; and the
+/// run page, a process's run list and "My day" read them.
+async fn the_benchmark_runs_are_read_like_real_ones(app: &TestApp) {
+    use app::model::states::{RunStatus, StepStatus};
+    use app::server::services::seed::{bench, demo};
+    let db = &app.state.db;
+    assert!(demo::seed(db).await.unwrap());
+    let demo_runs = process_run::Entity::find().count(db).await.unwrap();
+    bench::seed(db, 120, 200).await.unwrap();
+    bench::seed_runs(db, 300).await.unwrap();
+    let all = process_run::Entity::find().order_by_asc(process_run::Column::Id).all(db).await.unwrap();
+    let added = &all[demo_runs as usize..];
+    assert_eq!(added.len(), 300);
+    let active: Vec<_> = added.iter().filter(|r| r.status == RunStatus::Active).collect();
+    assert_eq!(active.len(), 180);
+    assert!(added.iter().any(|r| r.status == RunStatus::Cancelled));
+    let steps = process_step_run::Entity::find().all(db).await.unwrap();
+    for run in added {
+        let of_run: Vec<_> = steps.iter().filter(|s| s.run_id == run.id).collect();
+        assert!(!of_run.is_empty(), "run {} has steps", run.id);
+        let open = of_run.iter().filter(|s| s.status == StepStatus::Available).count();
+        match run.status {
+            RunStatus::Active => assert_eq!(open, 1, "run {}", run.id),
+            RunStatus::Completed => assert!(of_run.iter().all(|s| s.status == StepStatus::Done), "run {}", run.id),
+            _ => assert_eq!(open, 0, "run {}", run.id),
+        }
+    }
+    let admin = app.signed_in("admin@rapport.test", demo::DEMO_PASSWORD).await;
+    let run = active[0];
+    let c = customer::Entity::find_by_id(run.customer_id).one(db).await.unwrap().unwrap();
+    let page = admin.get(app.url(&format!("/runs/{}", run.id))).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains(&c.name));
+    let list = admin.get(app.url(&format!("/processes/{}", run.template_id))).send().await.unwrap();
+    assert_eq!(list.status(), 200);
+    // Someone's day holds open bench steps: the owner of an active run with an owner-assigned
+    // open step.
+    let owned = steps
+        .iter()
+        .find(|s| s.status == StepStatus::Available && s.assignee_id.is_some() && active.iter().any(|r| r.id == s.run_id))
+        .unwrap();
+    let owner = users::find(db, owned.assignee_id.unwrap()).await.unwrap();
+    let owner = Actor::load(db, &users::to_view(&owner, None)).await.unwrap();
+    let day = runs::my_steps(db, &owner).await.unwrap();
+    assert!(day.iter().any(|s| s.step_run_id == owned.id), "the owner's day has the open step");
+}
+
 async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestApp) {
     let db = &app.state.db;
     assert!(app::server::services::seed::demo::seed(db).await.unwrap());
@@ -671,6 +719,7 @@ async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestAp
 
 on_both_databases!(
     the_demo_data_has_three_processes_with_runs_in_every_state,
+    the_benchmark_runs_are_read_like_real_ones,
     the_server_functions_build_run_and_guard_a_process,
     a_published_version_is_frozen_and_edits_go_to_a_new_draft,
     a_draft_is_checked_before_it_is_published,

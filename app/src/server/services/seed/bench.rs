@@ -12,7 +12,7 @@ use crate::server::services::{platform::{begin_write, now}, crm::{customers::nam
 use chrono::TimeDelta;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement,
+    QuerySelect, QueryTrait, Set, Statement,
 };
 
 const WORDS: [&str; 24] = [
@@ -180,8 +180,12 @@ pub async fn seed(db: &DatabaseConnection, customers: usize, interactions: usize
         ))
         .await?;
     }
-    // Fresh planner statistics and (on PostgreSQL) visibility map, as autovacuum gives a
-    // database in use.
+    refresh_statistics(db).await
+}
+
+/// Fresh planner statistics and (on PostgreSQL) visibility map, as autovacuum gives a database
+/// in use.
+async fn refresh_statistics(db: &DatabaseConnection) -> AppResult<()> {
     let tidy = match db.get_database_backend() {
         sea_orm::DatabaseBackend::Postgres => "VACUUM ANALYZE",
         _ => "ANALYZE",
@@ -189,4 +193,149 @@ pub async fn seed(db: &DatabaseConnection, customers: usize, interactions: usize
     db.execute_raw(Statement::from_string(db.get_database_backend(), tidy))
         .await?;
     Ok(())
+}
+
+/// Adds `runs` process runs over the customers added by `seed` (after the demo's): each demo
+/// process in turn on each customer, six in ten active (part-way through, some overdue), three
+/// completed, one cancelled, with their step rows as the run page, the run lists and "My day"
+/// read them. Written in batches with explicit ids, like the customers.
+pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<()> {
+    use crate::model::states::{RunStatus, StepStatus, VersionStatus};
+    use crate::server::entities::{process_run, process_step, process_step_run, process_version};
+    let versions = process_version::Entity::find()
+        .filter(process_version::Column::Status.eq(VersionStatus::Published))
+        .order_by_asc(process_version::Column::TemplateId)
+        .all(db)
+        .await?;
+    let mut steps = Vec::new();
+    for v in &versions {
+        let defs = process_step::Entity::find()
+            .filter(process_step::Column::VersionId.eq(v.id))
+            .order_by_asc(process_step::Column::Position)
+            .all(db)
+            .await?;
+        steps.push(defs);
+    }
+    // The customers without a run yet (the demo's have theirs), with their owners.
+    let busy = process_run::Entity::find().select_only().column(process_run::Column::CustomerId).into_query();
+    let targets: Vec<(i32, i32)> = customer::Entity::find()
+        .select_only()
+        .columns([customer::Column::Id, customer::Column::OwnerId])
+        .filter(customer::Column::Id.not_in_subquery(busy))
+        .order_by_asc(customer::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if versions.is_empty() || targets.is_empty() {
+        return Err(crate::error::internal("seed-bench", "runs need the demo's processes and bench customers"));
+    }
+    let first_id: i32 = process_run::Entity::find()
+        .select_only()
+        .column(process_run::Column::Id)
+        .order_by_desc(process_run::Column::Id)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .unwrap_or(0)
+        + 1;
+    let mut rng = Rng(50_000);
+    let start = now();
+    let mut made = 0usize;
+    while made < runs {
+        let n = BATCH.min(runs - made);
+        let txn = begin_write(db).await?;
+        let mut rows = Vec::with_capacity(n);
+        let mut step_rows = Vec::new();
+        for k in 0..n {
+            let i = made + k;
+            let (customer_id, owner_id) = targets[i % targets.len()];
+            // Each process in turn, so no customer has the same process active twice.
+            let which = (i / targets.len()) % versions.len();
+            let (version, defs) = (&versions[which], &steps[which]);
+            // (Past one round of every process on every customer, runs are finished ones.)
+            let repeat = i >= targets.len() * versions.len();
+            let status = match i % 10 {
+                0..=5 if !repeat => RunStatus::Active,
+                0..=5 => RunStatus::Completed,
+                6..=8 => RunStatus::Completed,
+                _ => RunStatus::Cancelled,
+            };
+            let started = start - TimeDelta::hours(1 + rng.next(24 * 120) as i64);
+            let finished = (status != RunStatus::Active).then(|| started + TimeDelta::hours(1 + rng.next(24 * 20) as i64));
+            // How far the run got: every step when completed.
+            let reached = if status == RunStatus::Completed { defs.len() } else { rng.next(defs.len()) };
+            let id = first_id + i as i32;
+            for (p, def) in defs.iter().enumerate() {
+                let done_at = started + TimeDelta::hours(p as i64 * 20 + 2);
+                let (step_status, available, completed) = match (p.cmp(&reached), status) {
+                    (std::cmp::Ordering::Less, _) => (StepStatus::Done, Some(started), Some(done_at)),
+                    (std::cmp::Ordering::Equal, RunStatus::Active) => (StepStatus::Available, Some(done_at), None),
+                    (_, RunStatus::Active) => (StepStatus::Waiting, None, None),
+                    _ => (StepStatus::Skipped, None, finished),
+                };
+                let (assignee_id, assignee_role) = match (def.assignee_rule.as_str(), def.assignee_user_id) {
+                    ("role", _) => (None, def.assignee_role),
+                    ("user", Some(user)) => (Some(user), None),
+                    _ => (Some(owner_id), None),
+                };
+                // Open steps are due from a week ago to two weeks ahead: some overdue.
+                let due = (step_status == StepStatus::Available)
+                    .then(|| start + TimeDelta::hours(rng.next(24 * 21) as i64 - 24 * 7));
+                step_rows.push(process_step_run::ActiveModel {
+                    run_id: Set(id),
+                    step_id: Set(def.id),
+                    position: Set(def.position),
+                    status: Set(step_status.into()),
+                    assignee_id: Set(assignee_id),
+                    assignee_role: Set(assignee_role),
+                    available_at: Set(available),
+                    due_at: Set(due),
+                    completed_at: Set(completed),
+                    completed_by: Set(completed.filter(|_| step_status == StepStatus::Done).map(|_| owner_id)),
+                    decision: Set(None),
+                    decided_at: Set(None),
+                    decided_by: Set(None),
+                    decision_reason: Set(None),
+                    skip_reason: Set(None),
+                    reopened_count: Set(0),
+                    data: Set(None),
+                    ..Default::default()
+                });
+            }
+            rows.push(process_run::ActiveModel {
+                id: Set(id),
+                template_id: Set(version.template_id),
+                version_id: Set(version.id),
+                customer_id: Set(customer_id),
+                owner_id: Set(owner_id),
+                status: Set(status.into()),
+                started_by: Set(Some(owner_id)),
+                started_how: Set("manual".into()),
+                started_at: Set(started),
+                finished_at: Set(finished),
+                cancelled_by: Set(finished.filter(|_| status == RunStatus::Cancelled).map(|_| owner_id)),
+                cancel_reason: Set((status == RunStatus::Cancelled).then(|| "No longer needed".into())),
+                active_key: Set((status == RunStatus::Active)
+                    .then(|| crate::server::services::processes::runs::active_key(version.template_id, customer_id))),
+                lock_version: Set(0),
+            });
+        }
+        process_run::Entity::insert_many(rows).exec(&txn).await?;
+        for chunk in step_rows.chunks(BATCH) {
+            process_step_run::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        }
+        txn.commit().await?;
+        made += n;
+        if made % 10_000 == 0 || made == runs {
+            eprintln!("  {made} runs");
+        }
+    }
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_raw(Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT setval(pg_get_serial_sequence('process_run', 'id'), (SELECT MAX(id) FROM process_run))",
+        ))
+        .await?;
+    }
+    refresh_statistics(db).await
 }

@@ -38,7 +38,8 @@ pub enum StepAction {
     Reject(String),
 }
 
-fn active_key(template_id: i32, customer_id: i32) -> String {
+/// The key that lets one run of a template be active on a customer at a time.
+pub fn active_key(template_id: i32, customer_id: i32) -> String {
     format!("{template_id}:{customer_id}")
 }
 
