@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# `make bench-crm`: the CRM at scale. Seeds 100,000 customers and 1,000,000 interactions (on top
-# of the demo data) into SQLite and into PostgreSQL, then measures with wrk, signed in as the demo
-# admin (who sees every customer), p50 and p95 latency of:
-#  - the server-rendered customer list filtered by lifecycle stage, page 1;
-#  - the same list on a deep page;
-#  - server-rendered customer pages, a random customer each request.
+# `make bench-crm`: the CRM at scale. Seeds 100,000 customers, 1,000,000 interactions and 50,000
+# process runs (on top of the demo data) into SQLite and into PostgreSQL, then measures with wrk
+# p50 and p95 latency of these server-rendered pages:
+#  - signed in as the demo admin (who sees every customer): the customer list filtered by
+#    lifecycle stage, page 1 and a deep page; customer pages, a random customer each request;
+#    a process's run list; run pages, a random run each request;
+#  - "My day" as the demo member and as the demo manager.
 # A benchmark, not a test: these machines are shared, so read the figures as one run's.
-# BENCH_CUSTOMERS, BENCH_INTERACTIONS, BENCH_SECONDS (per page, default 10) and
+# BENCH_CUSTOMERS, BENCH_INTERACTIONS, BENCH_RUNS, BENCH_SECONDS (per page, default 10) and
 # BENCH_CONNECTIONS (default 4) change the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ fi
 
 CUSTOMERS=${BENCH_CUSTOMERS:-100000}
 INTERACTIONS=${BENCH_INTERACTIONS:-1000000}
+RUNS=${BENCH_RUNS:-50000}
 DURATION=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-4}
 PORT=${BENCH_PORT:-3198}
@@ -41,31 +43,37 @@ trap cleanup EXIT
 export LEPTOS_OUTPUT_NAME=rapport LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD
 export LEPTOS_SITE_ADDR=127.0.0.1:$PORT RUST_LOG=warn
 
-measure() { # label path [max_id] -> prints a row
+measure() { # label path [max_id [random_prefix]] -> prints a row
   local out
-  out=$(BENCH_MAX_ID="${3:-0}" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s .ci/bench-latency.lua \
+  out=$(BENCH_MAX_ID="${3:-0}" BENCH_RANDOM_PREFIX="${4:-/customers/}" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s .ci/bench-latency.lua \
     "http://127.0.0.1:$PORT$2" | awk '/^RESULT/ { print $2, $3, $4, $5 }')
   read -r p50 p95 n failed <<< "$out"
   printf '%-12s %-44s %9s %9s %9s %7s\n' "$DB_LABEL" "$1" "$p50" "$p95" "$n" "$failed"
   echo "$DB_LABEL|$1|$p50|$p95|$n|$failed" >> "$SCRATCH/results"
 }
 
+sign_in() { # email -> the session cookie
+  local cookie
+  cookie=$(curl -fs -D - -o /dev/null -H 'sec-fetch-site: same-origin' \
+    --data-urlencode "email=$1" --data-urlencode 'password=demo-password-2026' \
+    "http://127.0.0.1:$PORT/api/sign_in" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2; exit }')
+  [ -n "$cookie" ] || { say "sign-in as $1 failed"; exit 1; }
+  echo "$cookie"
+}
+
 run_on() { # label database_url
   DB_LABEL=$1
   export DATABASE_URL=$2
-  say "$DB_LABEL: seeding $CUSTOMERS customers and $INTERACTIONS interactions"
+  say "$DB_LABEL: seeding $CUSTOMERS customers, $INTERACTIONS interactions and $RUNS runs"
   local t0=$SECONDS
-  "$BIN" seed-bench --customers "$CUSTOMERS" --interactions "$INTERACTIONS" > "$SCRATCH/seed.log" 2>&1 \
+  "$BIN" seed-bench --customers "$CUSTOMERS" --interactions "$INTERACTIONS" --runs "$RUNS" > "$SCRATCH/seed.log" 2>&1 \
     || { tail -20 "$SCRATCH/seed.log"; exit 1; }
   say "$DB_LABEL: seeded in $((SECONDS - t0)) s"
   "$BIN" serve > "$SCRATCH/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.1; done
   local cookie
-  cookie=$(curl -fs -D - -o /dev/null -H 'sec-fetch-site: same-origin' \
-    --data-urlencode 'email=admin@rapport.test' --data-urlencode 'password=demo-password-2026' \
-    "http://127.0.0.1:$PORT/api/sign_in" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2; exit }')
-  [ -n "$cookie" ] || { say "sign-in failed"; exit 1; }
+  cookie=$(sign_in admin@rapport.test)
   export BENCH_COOKIE=$cookie
   local total pages deep
   total=$(curl -fs -H "Cookie: $cookie" "http://127.0.0.1:$PORT/customers?stage=active" \
@@ -77,6 +85,18 @@ run_on() { # label database_url
   measure "list, stage=active ($total), page 1" "/customers?stage=active"
   measure "list, stage=active, page $deep of $pages" "/customers?stage=active&page=$deep"
   measure "customer page (random of $((CUSTOMERS + 200)))" "/customers/1" "$((CUSTOMERS + 200))"
+  # The first demo process (every process has about a third of the runs) and the runs' ids.
+  local process runs_total
+  process=$(curl -fs -H "Cookie: $cookie" "http://127.0.0.1:$PORT/processes" \
+    | grep -o 'href="/processes/[0-9]*"' | head -1 | tr -dc '0-9')
+  runs_total=$(curl -fs -H "Cookie: $cookie" "http://127.0.0.1:$PORT/processes/$process" \
+    | grep -o '[0-9,]* runs' | head -1 | tr -dc '0-9')
+  measure "run list, process $process ($runs_total runs)" "/processes/$process"
+  local last_run
+  last_run=$(awk '/^last run id:/ { print $4 }' "$SCRATCH/seed.log")
+  measure "run page (random of $last_run)" "/runs/1" "$last_run" "/runs/"
+  BENCH_COOKIE=$(sign_in member@rapport.test) measure "My day, member" "/"
+  BENCH_COOKIE=$(sign_in manager@rapport.test) measure "My day, manager" "/"
   kill "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
   PID=""

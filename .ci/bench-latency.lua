@@ -1,8 +1,9 @@
 -- wrk script for `make bench-crm`: sends the signed-in session cookie; with BENCH_MAX_ID set,
--- each request opens a random customer page (/customers/1 .. BENCH_MAX_ID) instead of the URL
--- given. Prints "RESULT p50_ms p95_ms requests failures" at the end.
+-- each request opens a random record's page (BENCH_RANDOM_PREFIX, default /customers/, then 1 ..
+-- BENCH_MAX_ID) instead of the URL given. Prints "RESULT p50_ms p95_ms requests failures" at the end.
 local cookie = os.getenv("BENCH_COOKIE") or ""
 local max_id = tonumber(os.getenv("BENCH_MAX_ID") or "0")
+local prefix = os.getenv("BENCH_RANDOM_PREFIX") or "/customers/"
 local counter = 0
 
 function setup(thread)
@@ -17,7 +18,7 @@ end
 function request()
   local path = wrk.path
   if max_id > 0 then
-    path = "/customers/" .. math.random(1, max_id)
+    path = prefix .. math.random(1, max_id)
   end
   return wrk.format("GET", path, { ["Cookie"] = cookie })
 end

@@ -179,10 +179,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             app::server::services::seed::bench::seed(&state.db, customers, interactions)
                 .await
                 .map_err(describe)?;
-            app::server::services::seed::bench::seed_runs(&state.db, runs)
+            let last_run = app::server::services::seed::bench::seed_runs(&state.db, runs)
                 .await
                 .map_err(describe)?;
             println!("benchmark data added: {customers} customers, about {interactions} interactions, {runs} process runs");
+            println!("last run id: {last_run}");
             Ok(())
         }
     }

@@ -615,8 +615,10 @@ async fn the_benchmark_runs_are_read_like_real_ones(app: &TestApp) {
     assert!(demo::seed(db).await.unwrap());
     let demo_runs = process_run::Entity::find().count(db).await.unwrap();
     bench::seed(db, 120, 200).await.unwrap();
-    bench::seed_runs(db, 300).await.unwrap();
+    let last = bench::seed_runs(db, 300).await.unwrap();
     let all = process_run::Entity::find().order_by_asc(process_run::Column::Id).all(db).await.unwrap();
+    assert_eq!(all.last().map(|r| r.id), Some(last));
+    assert!(all.iter().enumerate().all(|(i, r)| r.id == i as i32 + 1), "run ids 1 to {last} all exist");
     let added = &all[demo_runs as usize..];
     assert_eq!(added.len(), 300);
     let active: Vec<_> = added.iter().filter(|r| r.status == RunStatus::Active).collect();

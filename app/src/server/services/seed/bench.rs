@@ -198,8 +198,9 @@ async fn refresh_statistics(db: &DatabaseConnection) -> AppResult<()> {
 /// Adds `runs` process runs over the customers added by `seed` (after the demo's): each demo
 /// process in turn on each customer, six in ten active (part-way through, some overdue), three
 /// completed, one cancelled, with their step rows as the run page, the run lists and "My day"
-/// read them. Written in batches with explicit ids, like the customers.
-pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<()> {
+/// read them. Written in batches with explicit ids, like the customers. Returns the highest run
+/// id (run ids from 1 to it all exist).
+pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<i32> {
     use crate::model::states::{RunStatus, StepStatus, VersionStatus};
     use crate::server::entities::{process_run, process_step, process_step_run, process_version};
     let versions = process_version::Entity::find()
@@ -337,5 +338,6 @@ pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<()> {
         ))
         .await?;
     }
-    refresh_statistics(db).await
+    refresh_statistics(db).await?;
+    Ok(first_id + runs as i32 - 1)
 }
