@@ -282,26 +282,12 @@ pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<i32> {
                 // Open steps are due from a week ago to two weeks ahead: some overdue.
                 let due = (step_status == StepStatus::Available)
                     .then(|| start + TimeDelta::hours(rng.next(24 * 21) as i64 - 24 * 7));
-                step_rows.push(process_step_run::ActiveModel {
-                    run_id: Set(id),
-                    step_id: Set(def.id),
-                    position: Set(def.position),
-                    status: Set(step_status.into()),
-                    assignee_id: Set(assignee_id),
-                    assignee_role: Set(assignee_role),
-                    available_at: Set(available),
-                    due_at: Set(due),
-                    completed_at: Set(completed),
-                    completed_by: Set(completed.filter(|_| step_status == StepStatus::Done).map(|_| owner_id)),
-                    decision: Set(None),
-                    decided_at: Set(None),
-                    decided_by: Set(None),
-                    decision_reason: Set(None),
-                    skip_reason: Set(None),
-                    reopened_count: Set(0),
-                    data: Set(None),
-                    ..Default::default()
-                });
+                let mut row = crate::server::services::processes::runs::new_step_run(id, def, assignee_id, assignee_role, due);
+                row.status = Set(step_status);
+                row.available_at = Set(available);
+                row.completed_at = Set(completed);
+                row.completed_by = Set(completed.filter(|_| step_status == StepStatus::Done).map(|_| owner_id));
+                step_rows.push(row);
             }
             rows.push(process_run::ActiveModel {
                 id: Set(id),

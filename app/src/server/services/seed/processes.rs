@@ -231,26 +231,7 @@ async fn seed_run<C: ConnectionTrait>(
         let due = def.due_amount.map(|n| add_offset(base, n, &def.due_unit, def.working_days, tz));
         let assignee = (def.assignee_rule != "role").then_some(c.owner_id);
         let role = (def.assignee_rule == "role").then(|| def.assignee_role.clone()).flatten();
-        let mut row = process_step_run::ActiveModel {
-            run_id: Set(run.id),
-            step_id: Set(def.id),
-            position: Set(def.position),
-            status: Set(StepStatus::Waiting),
-            assignee_id: Set(assignee),
-            assignee_role: Set(role),
-            available_at: Set(None),
-            due_at: Set(due),
-            completed_at: Set(None),
-            completed_by: Set(None),
-            decision: Set(None),
-            decided_at: Set(None),
-            decided_by: Set(None),
-            decision_reason: Set(None),
-            skip_reason: Set(None),
-            reopened_count: Set(0),
-            data: Set(None),
-            ..Default::default()
-        };
+        let mut row = processes::runs::new_step_run(run.id, def, assignee, role, due);
         if i < stop_at {
             // Approvals and data steps are the slow ones; compliance sometimes waits for days.
             let delay = match def.kind.as_str() {

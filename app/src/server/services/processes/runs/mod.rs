@@ -38,6 +38,37 @@ pub enum StepAction {
     Reject(String),
 }
 
+/// A new, waiting step row of run `run_id` for step `def` with its assignee, nothing done or
+/// decided yet; `due_at` as given.
+pub fn new_step_run(
+    run_id: i32,
+    def: &process_step::Model,
+    assignee_id: Option<i32>,
+    assignee_role: Option<crate::model::user::Role>,
+    due_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> process_step_run::ActiveModel {
+    process_step_run::ActiveModel {
+        run_id: Set(run_id),
+        step_id: Set(def.id),
+        position: Set(def.position),
+        status: Set(crate::model::states::StepStatus::Waiting),
+        assignee_id: Set(assignee_id),
+        assignee_role: Set(assignee_role),
+        available_at: Set(None),
+        due_at: Set(due_at),
+        completed_at: Set(None),
+        completed_by: Set(None),
+        decision: Set(None),
+        decided_at: Set(None),
+        decided_by: Set(None),
+        decision_reason: Set(None),
+        skip_reason: Set(None),
+        reopened_count: Set(0),
+        data: Set(None),
+        ..Default::default()
+    }
+}
+
 /// The key that lets one run of a template be active on a customer at a time.
 pub fn active_key(template_id: i32, customer_id: i32) -> String {
     format!("{template_id}:{customer_id}")

@@ -1,11 +1,11 @@
 //! Starting runs: by hand, and by a template's trigger when a customer is created or reaches a
 //! stage; each step's due time from its offset in the owner's time zone.
 
-use crate::model::states::{RunStatus, StepStatus};
+use crate::model::states::RunStatus;
 use crate::error::{AppError, AppResult};
 use crate::server::entities::{
     app_user, customer, lifecycle_stage, process_run, process_step,
-    process_step_run, process_template,
+    process_template,
 };
 use crate::server::services::platform::access::{Actor, visible_customer};
 use crate::server::services::events::{self, Event};
@@ -135,28 +135,8 @@ async fn start_in<C: ConnectionTrait>(
             _ => (Some(owner_id), None),
         };
         let from_start = def.due_from == "start" || def.position == 0;
-        process_step_run::ActiveModel {
-            run_id: Set(run.id),
-            step_id: Set(def.id),
-            position: Set(def.position),
-            status: Set(StepStatus::Waiting.into()),
-            assignee_id: Set(assignee_id),
-            assignee_role: Set(assignee_role),
-            available_at: Set(None),
-            due_at: Set(if from_start { due_of(&def, at, tz) } else { None }),
-            completed_at: Set(None),
-            completed_by: Set(None),
-            decision: Set(None),
-            decided_at: Set(None),
-            decided_by: Set(None),
-            decision_reason: Set(None),
-            skip_reason: Set(None),
-            reopened_count: Set(0),
-            data: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
+        let due = if from_start { due_of(&def, at, tz) } else { None };
+        super::new_step_run(run.id, &def, assignee_id, assignee_role, due).insert(db).await?;
     }
     event(db, run.id, None, started_by, "started", starter.note).await?;
     events::emit(db, starter.user_id, Event::RunStarted { customer: c, run_id: run.id }).await?;
