@@ -653,6 +653,11 @@ async fn the_benchmark_runs_are_read_like_real_ones(app: &TestApp) {
     let owner = Actor::load(db, &users::to_view(&owner, None)).await.unwrap();
     let day = runs::my_steps(db, &owner).await.unwrap();
     assert!(day.iter().any(|s| s.step_run_id == owned.id), "the owner's day has the open step");
+    // The written ids moved PostgreSQL's sequence past them: a run started now gets a new id.
+    let cancelled = added.iter().find(|r| r.status == RunStatus::Cancelled).unwrap();
+    let admin_actor = Actor { id: 1, name: "Admin".into(), role: Role::Admin, timezone: "UTC".into(), teams: Vec::new() };
+    let again = runs::start(db, &admin_actor, cancelled.template_id, cancelled.customer_id).await.unwrap();
+    assert_eq!(again.id, last + 1);
 }
 
 async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestApp) {

@@ -172,15 +172,20 @@ pub async fn seed(db: &DatabaseConnection, customers: usize, interactions: usize
             eprintln!("  {made} customers, {logged} interactions");
         }
     }
-    // Explicit ids do not advance PostgreSQL's sequence: move it past them.
+    sequence_past_explicit_ids(db, "customer").await?;
+    refresh_statistics(db).await
+}
+
+/// Explicit ids do not advance PostgreSQL's sequence: moves `table`'s past them.
+async fn sequence_past_explicit_ids(db: &DatabaseConnection, table: &str) -> AppResult<()> {
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         db.execute_raw(Statement::from_string(
             sea_orm::DatabaseBackend::Postgres,
-            "SELECT setval(pg_get_serial_sequence('customer', 'id'), (SELECT MAX(id) FROM customer))",
+            format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"),
         ))
         .await?;
     }
-    refresh_statistics(db).await
+    Ok(())
 }
 
 /// Fresh planner statistics and (on PostgreSQL) visibility map, as autovacuum gives a database
@@ -317,13 +322,7 @@ pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<i32> {
             eprintln!("  {made} runs");
         }
     }
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        db.execute_raw(Statement::from_string(
-            sea_orm::DatabaseBackend::Postgres,
-            "SELECT setval(pg_get_serial_sequence('process_run', 'id'), (SELECT MAX(id) FROM process_run))",
-        ))
-        .await?;
-    }
+    sequence_past_explicit_ids(db, "process_run").await?;
     refresh_statistics(db).await?;
     Ok(first_id + runs as i32 - 1)
 }
