@@ -1,5 +1,6 @@
 //! Test support shared by the service tests and the HTTP tests: a migrated SQLite database in
-//! memory, or a fresh PostgreSQL database on the server named by `TEST_DATABASE_URL`, created
+//! memory or in a file (as a production SQLite installation runs: a pool of connections, WAL),
+//! or a fresh PostgreSQL database on the server named by `TEST_DATABASE_URL`, created
 //! for one test and dropped after it.
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -10,6 +11,8 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
+    /// A SQLite file in the temporary directory, removed by `cleanup`.
+    SqliteFile,
     Postgres,
 }
 
@@ -18,6 +21,7 @@ pub struct TestDb {
     pub url: String,
     pub db: DatabaseConnection,
     postgres: Option<(String, String)>,
+    file: Option<std::path::PathBuf>,
 }
 
 impl TestDb {
@@ -34,6 +38,25 @@ impl TestDb {
                     url,
                     db,
                     postgres: None,
+                    file: None,
+                })
+            }
+            Backend::SqliteFile => {
+                let dir = std::env::temp_dir().join(format!(
+                    "rapport-t-{}-{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                ));
+                std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+                let url = format!("sqlite://{}/rapport.db?mode=rwc", dir.display());
+                let db = super::db::connect(&url)
+                    .await
+                    .unwrap_or_else(|e| panic!("sqlite file: {e}"));
+                Some(TestDb {
+                    url,
+                    db,
+                    postgres: None,
+                    file: Some(dir),
                 })
             }
             Backend::Postgres => {
@@ -67,14 +90,18 @@ impl TestDb {
                     url,
                     db,
                     postgres: Some((base, name)),
+                    file: None,
                 })
             }
         }
     }
 
-    /// Closes the connections and drops the PostgreSQL database.
+    /// Closes the connections and drops the PostgreSQL database or removes the SQLite file.
     pub async fn cleanup(self) {
         let _ = self.db.close().await;
+        if let Some(dir) = &self.file {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         if let Some((base, name)) = self.postgres
             && let Ok(admin) = Database::connect(format!("{base}/postgres")).await
         {

@@ -9,6 +9,7 @@ pub mod helpers;
 mod hostile;
 mod malformed;
 mod mail;
+mod pool;
 mod processes;
 mod rendering;
 mod rest;
