@@ -624,6 +624,10 @@ async fn the_benchmark_runs_are_read_like_real_ones(app: &TestApp) {
     let active: Vec<_> = added.iter().filter(|r| r.status == RunStatus::Active).collect();
     assert_eq!(active.len(), 180);
     assert!(added.iter().any(|r| r.status == RunStatus::Cancelled));
+    for template in 1..=3 {
+        let of = added.iter().filter(|r| r.template_id == template).count();
+        assert_eq!(of, 100, "every process has a third of the runs: {template} has {of}");
+    }
     let steps = process_step_run::Entity::find().all(db).await.unwrap();
     for run in added {
         let of_run: Vec<_> = steps.iter().filter(|s| s.run_id == run.id).collect();

@@ -254,9 +254,10 @@ pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<i32> {
         let mut step_rows = Vec::new();
         for k in 0..n {
             let i = made + k;
-            let (customer_id, owner_id) = targets[i % targets.len()];
-            // Each process in turn, so no customer has the same process active twice.
-            let which = (i / targets.len()) % versions.len();
+            // Each process in turn, then the next customer: no customer has the same process
+            // active twice.
+            let which = i % versions.len();
+            let (customer_id, owner_id) = targets[(i / versions.len()) % targets.len()];
             let (version, defs) = (&versions[which], &steps[which]);
             // (Past one round of every process on every customer, runs are finished ones.)
             let repeat = i >= targets.len() * versions.len();
