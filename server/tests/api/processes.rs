@@ -30,6 +30,12 @@ async fn actor(app: &TestApp, id: i32) -> Actor {
     Actor::load(&app.state.db, &view).await.unwrap()
 }
 
+/// The demo data's admin (after `seed::demo::seed`).
+async fn demo_admin(app: &TestApp) -> Actor {
+    let admin = users::find_by_email(&app.state.db, "admin@rapport.test").await.unwrap().unwrap();
+    actor(app, admin.id).await
+}
+
 /// Team North (manager Mia, members Nina and Nora), team South (member Sam), admin Ada; and a
 /// required custom field "contract" that data steps ask for.
 async fn world(app: &TestApp) -> World {
@@ -653,28 +659,19 @@ async fn the_benchmark_runs_are_read_like_real_ones(app: &TestApp) {
         .iter()
         .find(|s| s.status == StepStatus::Available && s.assignee_id.is_some() && active.iter().any(|r| r.id == s.run_id))
         .unwrap();
-    let owner = users::find(db, owned.assignee_id.unwrap()).await.unwrap();
-    let owner = Actor::load(db, &users::to_view(&owner, None)).await.unwrap();
+    let owner = actor(app, owned.assignee_id.unwrap()).await;
     let day = runs::my_steps(db, &owner).await.unwrap();
     assert!(day.iter().any(|s| s.step_run_id == owned.id), "the owner's day has the open step");
     // The written ids moved PostgreSQL's sequence past them: a run started now gets a new id.
     let cancelled = added.iter().find(|r| r.status == RunStatus::Cancelled).unwrap();
-    let admin_actor = Actor { id: 1, name: "Admin".into(), role: Role::Admin, timezone: "UTC".into(), teams: Vec::new() };
-    let again = runs::start(db, &admin_actor, cancelled.template_id, cancelled.customer_id).await.unwrap();
+    let again = runs::start(db, &demo_admin(app).await, cancelled.template_id, cancelled.customer_id).await.unwrap();
     assert_eq!(again.id, last + 1);
 }
 
 async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestApp) {
     let db = &app.state.db;
     assert!(app::server::services::seed::demo::seed(db).await.unwrap());
-    let admin = app::server::services::platform::access::Actor {
-        id: 0,
-        name: "Admin".into(),
-        role: app::model::user::Role::Admin,
-        timezone: "UTC".into(),
-        teams: Vec::new(),
-    };
-    let templates = processes::list(db, &admin).await.unwrap();
+    let templates = processes::list(db, &demo_admin(app).await).await.unwrap();
     assert_eq!(templates.len(), 3);
     assert!(templates.iter().all(|t| t.published == Some(1)));
     let runs = process_run::Entity::find().all(db).await.unwrap();
