@@ -29,34 +29,28 @@ impl TestDb {
     /// and `TEST_DATABASE_URL` is unset.
     pub async fn new(backend: Backend) -> Option<TestDb> {
         match backend {
-            Backend::Sqlite => {
-                let url = "sqlite::memory:".to_string();
+            Backend::Sqlite | Backend::SqliteFile => {
+                let file = (backend == Backend::SqliteFile).then(|| {
+                    let dir = std::env::temp_dir().join(format!(
+                        "rapport-t-{}-{}",
+                        std::process::id(),
+                        COUNTER.fetch_add(1, Ordering::SeqCst)
+                    ));
+                    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+                    dir
+                });
+                let url = match &file {
+                    Some(dir) => format!("sqlite://{}/rapport.db?mode=rwc", dir.display()),
+                    None => "sqlite::memory:".to_string(),
+                };
                 let db = super::db::connect(&url)
                     .await
-                    .unwrap_or_else(|e| panic!("sqlite: {e}"));
+                    .unwrap_or_else(|e| panic!("{url}: {e}"));
                 Some(TestDb {
                     url,
                     db,
                     postgres: None,
-                    file: None,
-                })
-            }
-            Backend::SqliteFile => {
-                let dir = std::env::temp_dir().join(format!(
-                    "rapport-t-{}-{}",
-                    std::process::id(),
-                    COUNTER.fetch_add(1, Ordering::SeqCst)
-                ));
-                std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-                let url = format!("sqlite://{}/rapport.db?mode=rwc", dir.display());
-                let db = super::db::connect(&url)
-                    .await
-                    .unwrap_or_else(|e| panic!("sqlite file: {e}"));
-                Some(TestDb {
-                    url,
-                    db,
-                    postgres: None,
-                    file: Some(dir),
+                    file,
                 })
             }
             Backend::Postgres => {
