@@ -54,15 +54,7 @@ pub async fn seed(db: &DatabaseConnection, customers: usize, interactions: usize
     if staff.is_empty() || stages.is_empty() {
         return Err(crate::error::internal("seed-bench", "run seed-demo first"));
     }
-    let first_id: i32 = customer::Entity::find()
-        .select_only()
-        .column(customer::Column::Id)
-        .order_by_desc(customer::Column::Id)
-        .into_tuple::<i32>()
-        .one(db)
-        .await?
-        .unwrap_or(0)
-        + 1;
+    let first_id = next_id::<customer::Entity>(db, customer::Column::Id).await?;
     let mut rng = Rng(100_000);
     let start = now();
     let per_customer = interactions as f64 / customers.max(1) as f64;
@@ -176,6 +168,19 @@ pub async fn seed(db: &DatabaseConnection, customers: usize, interactions: usize
     refresh_statistics(db).await
 }
 
+/// The id after the highest of entity `E`'s (1 when it has no rows): where explicit ids start.
+async fn next_id<E: EntityTrait>(db: &DatabaseConnection, id: E::Column) -> AppResult<i32> {
+    Ok(E::find()
+        .select_only()
+        .column(id)
+        .order_by_desc(id)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .unwrap_or(0)
+        + 1)
+}
+
 /// Explicit ids do not advance PostgreSQL's sequence: moves `table`'s past them.
 async fn sequence_past_explicit_ids(db: &DatabaseConnection, table: &str) -> AppResult<()> {
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
@@ -207,7 +212,7 @@ async fn refresh_statistics(db: &DatabaseConnection) -> AppResult<()> {
 /// id (run ids from 1 to it all exist).
 pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<i32> {
     use crate::model::states::{RunStatus, StepStatus, VersionStatus};
-    use crate::server::entities::{process_run, process_step, process_step_run, process_version};
+    use crate::server::entities::{process_run, process_step_run, process_version};
     let versions = process_version::Entity::find()
         .filter(process_version::Column::Status.eq(VersionStatus::Published))
         .order_by_asc(process_version::Column::TemplateId)
@@ -215,12 +220,7 @@ pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<i32> {
         .await?;
     let mut steps = Vec::new();
     for v in &versions {
-        let defs = process_step::Entity::find()
-            .filter(process_step::Column::VersionId.eq(v.id))
-            .order_by_asc(process_step::Column::Position)
-            .all(db)
-            .await?;
-        steps.push(defs);
+        steps.push(crate::server::services::processes::steps_of(db, v.id).await?);
     }
     // The customers without a run yet (the demo's have theirs), with their owners.
     let busy = process_run::Entity::find().select_only().column(process_run::Column::CustomerId).into_query();
@@ -235,15 +235,7 @@ pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<i32> {
     if versions.is_empty() || targets.is_empty() {
         return Err(crate::error::internal("seed-bench", "runs need the demo's processes and bench customers"));
     }
-    let first_id: i32 = process_run::Entity::find()
-        .select_only()
-        .column(process_run::Column::Id)
-        .order_by_desc(process_run::Column::Id)
-        .into_tuple::<i32>()
-        .one(db)
-        .await?
-        .unwrap_or(0)
-        + 1;
+    let first_id = next_id::<process_run::Entity>(db, process_run::Column::Id).await?;
     let mut rng = Rng(50_000);
     let start = now();
     let mut made = 0usize;
@@ -263,8 +255,7 @@ pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<i32> {
             let repeat = i >= targets.len() * versions.len();
             let status = match i % 10 {
                 0..=5 if !repeat => RunStatus::Active,
-                0..=5 => RunStatus::Completed,
-                6..=8 => RunStatus::Completed,
+                0..=8 => RunStatus::Completed,
                 _ => RunStatus::Cancelled,
             };
             let started = start - TimeDelta::hours(1 + rng.next(24 * 120) as i64);
