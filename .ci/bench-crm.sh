@@ -95,8 +95,11 @@ run_on() { # label database_url
   local last_run
   last_run=$(awk '/^last run id:/ { print $4 }' "$SCRATCH/seed.log")
   measure "run page (random of $last_run)" "/runs/1" "$last_run" "/runs/"
-  BENCH_COOKIE=$(sign_in member@rapport.test) measure "My day, member" "/"
-  BENCH_COOKIE=$(sign_in manager@rapport.test) measure "My day, manager" "/"
+  # (Each sign-in on its own line, so that a failed one stops the benchmark.)
+  BENCH_COOKIE=$(sign_in member@rapport.test)
+  measure "My day, member" "/"
+  BENCH_COOKIE=$(sign_in manager@rapport.test)
+  measure "My day, manager" "/"
   kill "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
   PID=""
