@@ -4,6 +4,7 @@
 
 use crate::model::states::RunStatus;
 use crate::error::AppError;
+use crate::model::paging::Paged;
 use crate::model::process::{
     CustomerRuns, MyStep, RunList, RunQuery, RunView, StepForm, TemplateDetail, TemplateRow,
     VersionDetail,
@@ -85,11 +86,12 @@ pub async fn load_customer_runs(customer_id: i32) -> Result<CustomerRuns, AppErr
     })
 }
 
+/// One page of "My day"'s steps (`page` 0 or 1 is the first).
 #[server(prefix = "/api", endpoint = "processes/my_steps")]
-pub async fn my_steps() -> Result<Vec<MyStep>, AppError> {
+pub async fn my_steps(page: u64) -> Result<Paged<MyStep>, AppError> {
     use crate::server::services::processes::runs;
     let (caller, actor) = Caller::signed_in()?.with_actor().await?;
-    runs::my_steps(caller.db(), &actor).await
+    runs::my_steps(caller.db(), &actor, page).await
 }
 
 /// Starts a process on a customer, then opens the run.

@@ -3,4 +3,5 @@
 pub mod form;
 pub mod guard;
 pub mod layout;
+pub mod pager;
 pub mod raw_text;

@@ -26,6 +26,22 @@ pub fn offset(page: u64, per_page: u64) -> u64 {
     page.saturating_sub(1).saturating_mul(per_page)
 }
 
+/// One page of a longer list: its rows, how many there are in all, and where this page is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Paged<T> {
+    pub rows: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl<T> Paged<T> {
+    /// How many pages the list has (at least one, even when it is empty).
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,8 @@ use crate::model::states::StepKind;
 use crate::model::user::{Role, UserView};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use crate::components::pager::Pager;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -17,7 +19,9 @@ pub fn HomePage() -> impl IntoView {
         .to_string();
     let is_admin = user.role.at_least(Role::Admin);
     let due = Resource::new(|| (), |_| my_day());
-    let steps = Resource::new(|| (), |_| crate::api::processes::my_steps());
+    let query = use_query_map();
+    let page = Memo::new(move |_| query.with(|q| q.get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1)));
+    let steps = Resource::new(move || page.get(), crate::api::processes::my_steps);
     view! {
         <Title text="My day"/>
         <header class="page-header">
@@ -54,12 +58,24 @@ pub fn HomePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match steps.await {
                         Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
+                        Ok(list) if list.total == 0 => view! {
                             <p class="empty">"No step is waiting for you. Steps you can do now, and approvals you decide, appear here."</p>
                         }.into_any(),
-                        Ok(list) => view! {
+                        Ok(list) if list.rows.is_empty() => view! {
+                            <p class="empty">{format!("There is no page {} of your steps: they fit on {}.", list.page, list.pages())}" "<a href="/">"Show the first page"</a></p>
+                        }.into_any(),
+                        Ok(list) => {
+                            let pages = list.pages();
+                            let first = (list.page - 1) * list.per_page + 1;
+                            let last = first + list.rows.len() as u64 - 1;
+                            let summary = format!("Steps {first}–{last} of {}", list.total);
+                            view! {
+                            <p class="muted">{match list.total {
+                                1 => "1 step is waiting for you.".to_string(),
+                                n => format!("{n} steps are waiting for you, overdue first, then by due date."),
+                            }}</p>
                             <ul class="due-list">
-                                {list.into_iter().map(|s| {
+                                {list.rows.into_iter().map(|s| {
                                     let run = format!("/runs/{}", s.run_id);
                                     let customer = format!("/customers/{}", s.customer_id);
                                     let what = if s.kind == StepKind::Approval { "Approve: " } else { "" };
@@ -76,7 +92,9 @@ pub fn HomePage() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </ul>
-                        }.into_any(),
+                            <Pager page=list.page pages href=|p| format!("/?page={p}") summary label="Pages of your steps"/>
+                        }.into_any()
+                        }
                     }
                 })}
             </Transition>

@@ -454,22 +454,22 @@ async fn my_day_lists_my_open_steps_and_approvals_overdue_first(app: &TestApp) {
     .await
     .unwrap();
 
-    let mine = runs::my_steps(db, &w.nina).await.unwrap();
+    let mine = runs::my_steps(db, &w.nina, 1).await.unwrap().rows;
     assert_eq!(mine.len(), 4);
     assert_eq!((mine[0].customer_name.as_str(), mine[0].title.as_str(), mine[0].overdue), ("Beta", "Call back", true));
     assert!(mine[1..].iter().all(|m| !m.overdue));
-    assert!(runs::my_steps(db, &w.mia).await.unwrap().is_empty(), "the approval is not open yet");
-    assert!(runs::my_steps(db, &w.nora).await.unwrap().is_empty(), "they are Nina's steps");
+    assert!(runs::my_steps(db, &w.mia, 1).await.unwrap().rows.is_empty(), "the approval is not open yet");
+    assert!(runs::my_steps(db, &w.nora, 1).await.unwrap().rows.is_empty(), "they are Nina's steps");
 
     let sa = steps_of(app, run_a.id).await;
     runs::act(db, &w.nina, run_a.id, sa[0].id, complete()).await.unwrap();
     runs::act(db, &w.nina, run_a.id, sa[1].id, complete()).await.unwrap();
-    let mia_day = runs::my_steps(db, &w.mia).await.unwrap();
+    let mia_day = runs::my_steps(db, &w.mia, 1).await.unwrap().rows;
     assert_eq!(mia_day.len(), 1);
     assert_eq!((mia_day[0].kind.as_str(), mia_day[0].customer_id), ("approval", a.id));
-    assert!(runs::my_steps(db, &w.sam).await.unwrap().is_empty());
+    assert!(runs::my_steps(db, &w.sam, 1).await.unwrap().rows.is_empty());
     // An admin may decide it, but it is the North team's work: not on the admin's day.
-    assert!(runs::my_steps(db, &w.admin).await.unwrap().is_empty(), "another team's approval is not the admin's day");
+    assert!(runs::my_steps(db, &w.admin, 1).await.unwrap().rows.is_empty(), "another team's approval is not the admin's day");
 
     let (list, total) = runs::list_rows(db, &w.mia, template, &app::model::process::RunQuery { overdue: true, ..Default::default() }).await.unwrap();
     assert_eq!((total, list[0].id), (1, run_b.id));
@@ -481,10 +481,58 @@ async fn my_day_lists_my_open_steps_and_approvals_overdue_first(app: &TestApp) {
     let board_run = runs::start(db, &w.nina, board, b.id).await.unwrap();
     let prepare = steps_of(app, board_run.id).await[0].id;
     runs::act(db, &w.nina, board_run.id, prepare, complete()).await.unwrap();
-    let admin_day = runs::my_steps(db, &w.admin).await.unwrap();
+    let admin_day = runs::my_steps(db, &w.admin, 1).await.unwrap().rows;
     assert_eq!(admin_day.iter().map(|m| (m.title.as_str(), m.customer_id)).collect::<Vec<_>>(), vec![("Board sign-off", b.id)]);
-    assert!(runs::my_steps(db, &w.mia).await.unwrap().iter().all(|m| m.title != "Board sign-off"));
+    assert!(runs::my_steps(db, &w.mia, 1).await.unwrap().rows.iter().all(|m| m.title != "Board sign-off"));
     let _ = w.north;
+}
+
+async fn my_day_pages_through_many_steps_in_one_order(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    // Mia's own steps (she owns the customers) and her role's steps (Nina's customers in
+    // North, for a manager): 27 in all, more than a page.
+    let (own, _) = published(app, &w, "Own", vec![step("Call", "task")]).await;
+    let review = StepForm { assignee_rule: "role".into(), assignee_role: "manager".into(), ..step("Review", "task") };
+    let (team, _) = published(app, &w, "Team", vec![review]).await;
+    let mut open = Vec::new();
+    for i in 0..15 {
+        let c = customer_of(app, &w.mia, &format!("Own {i}")).await;
+        let run = runs::start(db, &w.mia, own, c.id).await.unwrap();
+        open.push(steps_of(app, run.id).await.remove(0));
+    }
+    for i in 0..12 {
+        let c = customer_of(app, &w.nina, &format!("Team {i}")).await;
+        let run = runs::start(db, &w.nina, team, c.id).await.unwrap();
+        open.push(steps_of(app, run.id).await.remove(0));
+    }
+    // Due times that interleave the two kinds, a few overdue, a few with no due time.
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    for (i, s) in open.iter_mut().enumerate() {
+        let due = (i % 7 != 3).then(|| now + chrono::TimeDelta::hours((i as i64 * 5) % 23 - 4));
+        process_step_run::ActiveModel { id: Set(s.id), due_at: Set(due), ..Default::default() }
+            .update(db)
+            .await
+            .unwrap();
+        s.due_at = due;
+    }
+    open.sort_by_key(|s| (s.due_at.is_none(), s.due_at, s.id));
+    let expected: Vec<i32> = open.iter().map(|s| s.id).collect();
+
+    let first = runs::my_steps(db, &w.mia, 1).await.unwrap();
+    let second = runs::my_steps(db, &w.mia, 2).await.unwrap();
+    assert_eq!((first.total, first.pages(), first.rows.len()), (27, 2, runs::MY_STEPS_PER_PAGE as usize));
+    assert_eq!((second.total, second.page, second.rows.len()), (27, 2, 7));
+    let shown: Vec<i32> = first.rows.iter().chain(&second.rows).map(|m| m.step_run_id).collect();
+    assert_eq!(shown, expected, "both pages together are every step once, overdue first, then by due time");
+    assert!(first.rows[0].overdue && !second.rows.last().unwrap().overdue);
+    assert!(second.rows.last().unwrap().due.is_none(), "steps with no due time come last");
+    let past = runs::my_steps(db, &w.mia, 3).await.unwrap();
+    assert_eq!((past.total, past.rows.len()), (27, 0), "a page past the end is empty, with the total");
+    assert!(matches!(runs::my_steps(db, &w.mia, u64::MAX).await, Err(AppError::Validation { .. })));
+    // Nina sees none of them: the team steps are for a manager, the others are Mia's.
+    assert_eq!(runs::my_steps(db, &w.nina, 1).await.unwrap().total, 0);
 }
 
 async fn two_people_completing_the_same_step_at_once_one_wins(app: &TestApp) {
@@ -660,7 +708,7 @@ async fn the_benchmark_runs_are_read_like_real_ones(app: &TestApp) {
         .find(|s| s.status == StepStatus::Available && s.assignee_id.is_some() && active.iter().any(|r| r.id == s.run_id))
         .unwrap();
     let owner = actor(app, owned.assignee_id.unwrap()).await;
-    let day = runs::my_steps(db, &owner).await.unwrap();
+    let day = runs::my_steps(db, &owner, 1).await.unwrap().rows;
     assert!(day.iter().any(|s| s.step_run_id == owned.id), "the owner's day has the open step");
     // The written ids moved PostgreSQL's sequence past them: a run started now gets a new id.
     let cancelled = added.iter().find(|r| r.status == RunStatus::Cancelled).unwrap();
@@ -735,6 +783,7 @@ on_both_databases!(
     stop_steps_block_what_follows_and_only_optional_steps_are_skipped,
     triggers_start_one_active_run_per_customer,
     my_day_lists_my_open_steps_and_approvals_overdue_first,
+    my_day_pages_through_many_steps_in_one_order,
     two_people_completing_the_same_step_at_once_one_wins,
     templates_round_trip_through_json,
     a_stored_state_or_role_that_is_not_known_is_an_error_not_a_default,

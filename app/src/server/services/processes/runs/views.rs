@@ -3,6 +3,7 @@
 use crate::model::states::{RunStatus, StepKind, StepStatus};
 use crate::error::{AppError, AppResult};
 use crate::model::user::Role;
+use crate::model::paging::{Paged, check_page, offset};
 use crate::model::crm::CustomInput;
 use crate::model::process::{
     DataInput, MyStep, RunEventView, RunQuery, RunRow, RunView, StepRunView,
@@ -16,8 +17,9 @@ use crate::server::services::processes::{self, field_keys};
 use crate::server::services::{platform::{now, times, users}, crm::fields};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -301,7 +303,7 @@ pub async fn list<C: ConnectionTrait>(
     query: &RunQuery,
     per_page: u64,
 ) -> AppResult<(Vec<process_run::Model>, u64)> {
-    let page = crate::model::paging::check_page(query.page)?;
+    let page = check_page(query.page)?;
     let mut find = process_run::Entity::find();
     if let Some(id) = template_id {
         find = find.filter(process_run::Column::TemplateId.eq(id));
@@ -343,7 +345,7 @@ pub async fn list<C: ConnectionTrait>(
     let runs = find
         .order_by_desc(process_run::Column::StartedAt)
         .order_by_desc(process_run::Column::Id)
-        .offset(crate::model::paging::offset(page, per_page))
+        .offset(offset(page, per_page))
         .limit(per_page)
         .all(db)
         .await?;
@@ -381,50 +383,78 @@ pub async fn detail<C: ConnectionTrait>(
     Ok((run, steps))
 }
 
-/// "My day": the open steps I may act on (mine, and those of my role in my teams, approvals
-/// included), overdue first, then by due time.
-pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<MyStep>> {
-    // Only the caller's own open steps are read: those assigned to them, those assigned to a
-    // role they reach on an active run of a customer in their teams, and for admins those
-    // assigned to the admin role anywhere. (Admins may act on any step, but the team steps of
-    // teams they are not in are those teams' work, not their day's.)
-    let active_runs = || {
-        process_run::Entity::find()
+/// How many steps "My day" shows a page.
+pub const MY_STEPS_PER_PAGE: u64 = 20;
+
+/// "My day": one page of the open steps I may act on (mine, and those of my role in my teams,
+/// approvals included), overdue first, then by due time; and how many there are in all.
+pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> AppResult<Paged<MyStep>> {
+    let page = check_page(page)?;
+    let per_page = MY_STEPS_PER_PAGE;
+    // Only the caller's own open steps are read, in three disjoint parts that each use the
+    // (status, assignee) index: those assigned to them on a visible customer, those assigned to
+    // a role they reach (the admin role aside) on a customer in their teams, and for admins
+    // those assigned to the admin role anywhere. (Admins may act on any step, but the team
+    // steps of teams they are not in are those teams' work, not their day's.) One query with
+    // the three as an OR made SQLite walk every active run.
+    let active_runs = |customers: Option<sea_orm::sea_query::SelectStatement>| {
+        let mut runs = process_run::Entity::find()
             .select_only()
             .column(process_run::Column::Id)
-            .filter(process_run::Column::Status.eq(RunStatus::Active))
+            .filter(process_run::Column::Status.eq(RunStatus::Active));
+        if let Some(customers) = customers {
+            runs = runs.filter(process_run::Column::CustomerId.in_subquery(customers));
+        }
+        runs.into_query()
     };
+    let open = || process_step_run::Entity::find().filter(process_step_run::Column::Status.eq(StepStatus::Available));
     let in_teams = customer::Entity::find()
         .select_only()
         .column(customer::Column::Id)
         .filter(customer::Column::TeamId.is_in(actor.teams.iter().copied()))
         .into_query();
-    let team_runs = active_runs().filter(process_run::Column::CustomerId.in_subquery(in_teams));
-    let reachable: Vec<Role> = Role::ALL.into_iter().filter(|r| actor.role.at_least(*r)).collect();
-    let mut by_role = Condition::any().add(
-        Condition::all()
-            .add(process_step_run::Column::AssigneeRole.is_in(reachable))
-            .add(process_step_run::Column::RunId.in_subquery(team_runs.into_query())),
-    );
+    let team_roles: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| actor.role.at_least(*r) && *r != Role::Admin)
+        .collect();
+    let mut parts = vec![
+        open()
+            .filter(process_step_run::Column::AssigneeId.eq(actor.id))
+            .filter(process_step_run::Column::RunId.in_subquery(active_runs((!actor.is_admin()).then(|| actor.visible_ids())))),
+        open()
+            .filter(process_step_run::Column::AssigneeId.is_null())
+            .filter(process_step_run::Column::AssigneeRole.is_in(team_roles))
+            .filter(process_step_run::Column::RunId.in_subquery(active_runs(Some(in_teams)))),
+    ];
     if actor.is_admin() {
-        by_role = by_role.add(
-            Condition::all()
-                .add(process_step_run::Column::AssigneeRole.eq(Role::Admin))
-                .add(process_step_run::Column::RunId.in_subquery(active_runs().into_query())),
+        parts.push(
+            open()
+                .filter(process_step_run::Column::AssigneeId.is_null())
+                .filter(process_step_run::Column::AssigneeRole.eq(Role::Admin))
+                .filter(process_step_run::Column::RunId.in_subquery(active_runs(None))),
         );
     }
-    let assigned = Condition::all()
-        .add(process_step_run::Column::AssigneeId.eq(actor.id))
-        .add(process_step_run::Column::RunId.in_subquery(active_runs().into_query()));
-    let open = process_step_run::Entity::find()
-        .filter(process_step_run::Column::Status.eq(StepStatus::Available))
-        .filter(
-            Condition::any()
-                .add(assigned)
-                .add(Condition::all().add(process_step_run::Column::AssigneeId.is_null()).add(by_role)),
-        )
-        .all(db)
-        .await?;
+    let mut total = 0;
+    for part in &parts {
+        total += part.clone().count(db).await?;
+    }
+    let skip = offset(page, per_page);
+    let mut open = Vec::new();
+    if skip < total {
+        // The first `skip + per_page` of each part hold the page's rows, in the same order.
+        for part in parts {
+            open.extend(
+                part.order_by_asc(Expr::col(process_step_run::Column::DueAt).is_null())
+                    .order_by_asc(process_step_run::Column::DueAt)
+                    .order_by_asc(process_step_run::Column::Id)
+                    .limit(skip + per_page)
+                    .all(db)
+                    .await?,
+            );
+        }
+    }
+    open.sort_by_key(|s| (s.due_at.is_none(), s.due_at, s.id));
+    let open: Vec<process_step_run::Model> = open.into_iter().skip(skip as usize).take(per_page as usize).collect();
     let runs: HashMap<i32, process_run::Model> = process_run::Entity::find()
         .filter(process_run::Column::Id.is_in(open.iter().map(|s| s.run_id)))
         .all(db)
@@ -432,54 +462,50 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Ve
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
-    let customers: HashMap<i32, customer::Model> = customer::Entity::find()
+    let customers: HashMap<i32, String> = customer::Entity::find()
+        .select_only()
+        .columns([customer::Column::Id, customer::Column::Name])
         .filter(customer::Column::Id.is_in(runs.values().map(|r| r.customer_id)))
+        .into_tuple::<(i32, String)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|c| (c.id, c))
         .collect();
-    let mut mine = Vec::new();
-    for sr in open {
-        let Some(run) = runs.get(&sr.run_id) else { continue };
-        let Some(c) = customers.get(&run.customer_id) else { continue };
-        if actor.can_see(c) && may_act(actor, &sr, c, &HashMap::new()).is_ok() {
-            mine.push((sr, run, c));
-        }
-    }
-    let step_ids: Vec<i32> = mine.iter().map(|(s, _, _)| s.step_id).collect();
-    let defs: HashMap<i32, process_step::Model> = process_step::Entity::find()
-        .filter(process_step::Column::Id.is_in(step_ids))
+    let titles: HashMap<i32, (String, StepKind)> = process_step::Entity::find()
+        .filter(process_step::Column::Id.is_in(open.iter().map(|s| s.step_id)))
         .all(db)
         .await?
         .into_iter()
-        .map(|s| (s.id, s))
+        .map(|s| (s.id, (s.title, s.kind)))
         .collect();
     let versions: HashMap<i32, String> = process_version::Entity::find()
-        .filter(process_version::Column::Id.is_in(mine.iter().map(|(_, r, _)| r.version_id)))
+        .select_only()
+        .columns([process_version::Column::Id, process_version::Column::Name])
+        .filter(process_version::Column::Id.is_in(runs.values().map(|r| r.version_id)))
+        .into_tuple::<(i32, String)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|v| (v.id, v.name))
         .collect();
     let tz = times::zone(&actor.timezone);
     let at = now();
-    mine.sort_by_key(|(s, _, _)| (s.due_at.is_none_or(|d| d >= at), s.due_at.is_none(), s.due_at, s.id));
-    Ok(mine
+    let rows = open
         .into_iter()
-        .filter_map(|(sr, run, c)| {
-            let def = defs.get(&sr.step_id)?;
+        .filter_map(|sr| {
+            let run = runs.get(&sr.run_id)?;
+            let (title, kind) = titles.get(&sr.step_id)?;
             Some(MyStep {
                 run_id: run.id,
                 step_run_id: sr.id,
-                title: def.title.clone(),
-                kind: def.kind.clone(),
+                title: title.clone(),
+                kind: kind.clone(),
                 process: versions.get(&run.version_id).cloned().unwrap_or_default(),
-                customer_id: c.id,
-                customer_name: c.name.clone(),
+                customer_id: run.customer_id,
+                customer_name: customers.get(&run.customer_id).cloned().unwrap_or_default(),
                 due: sr.due_at.map(|d| times::short(d, tz, at)),
                 overdue: sr.due_at.is_some_and(|d| d < at),
             })
         })
-        .collect())
+        .collect();
+    Ok(Paged { rows, total, page, per_page })
 }
