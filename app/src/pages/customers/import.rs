@@ -7,6 +7,7 @@ use crate::api::imports::{RevertImport, SaveImport, load_imports_overview, load_
 use crate::components::form::{FormError, action_error};
 use crate::error::AppError;
 use crate::model::imports::{IMPORT_MODES, ImportView, RESULT_FILTERS, RESULTS_PER_PAGE};
+use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -335,8 +336,6 @@ fn Results(v: ImportView, revert: ServerAction<RevertImport>) -> impl IntoView {
     let page = use_query_map().with_untracked(|q| q.get("page").and_then(|p| p.parse::<u64>().ok())).unwrap_or(1);
     let link = move |show: &str, page: u64| format!("/customers/import/{id}?show={show}&page={page}");
     let show = v.show.clone();
-    let prev = (page > 1).then(|| link(&show, page - 1));
-    let next = (page < pages).then(|| link(&show, page + 1));
     let tiles = [
         ("Created", v.created, "status-ok"),
         ("Updated", v.updated, "status-warn"),
@@ -417,11 +416,7 @@ fn Results(v: ImportView, revert: ServerAction<RevertImport>) -> impl IntoView {
                     </div>
                 }.into_any()
             }}
-            <nav class="pager" aria-label="Pages">
-                {prev.map(|h| view! { <a class="button" href=h rel="prev">"← Previous"</a> })}
-                <span class="muted">{format!("{} rows · page {page} of {pages}", v.results_total)}</span>
-                {next.map(|h| view! { <a class="button" href=h rel="next">"Next →"</a> })}
-            </nav>
+            <Pager page pages href=move |p| link(&show, p) summary=format!("{} rows · page {page} of {pages}", v.results_total)/>
         </section>
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::api::crm::list_customers;
 use crate::model::crm::{Choice, CustomerList, CustomerQuery};
+use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -76,8 +77,6 @@ fn CustomerTable(list: CustomerList, query: CustomerQuery) -> impl IntoView {
     let first = (list.page - 1) * list.per_page + 1;
     let last = (first + list.rows.len() as u64).saturating_sub(1);
     let pages = list.pages();
-    let prev = (list.page > 1).then(|| format!("/customers?{}", query.to_query_string(list.page - 1)));
-    let next = (list.page < pages).then(|| format!("/customers?{}", query.to_query_string(list.page + 1)));
     let summary = if list.total == 0 {
         "No customers match.".to_string()
     } else {
@@ -135,11 +134,8 @@ fn CustomerTable(list: CustomerList, query: CustomerQuery) -> impl IntoView {
                 </table>
             </div>
         })}
-        <nav class="pager" aria-label="Pages">
-            {prev.map(|h| view! { <a class="button" href=h rel="prev">"← Previous"</a> })}
-            <span class="muted">{format!("Page {} of {pages}", list.page)}</span>
-            {next.map(|h| view! { <a class="button" href=h rel="next">"Next →"</a> })}
-        </nav>
+        <Pager page=list.page pages href=move |p| format!("/customers?{}", query.to_query_string(p))
+            summary=format!("Page {} of {pages}", list.page)/>
     }
 }
 

@@ -15,6 +15,7 @@ use crate::model::states::{RunStatus, VersionStatus};
 use crate::model::process::{RunList, RunQuery, TRIGGERS, TemplateDetail};
 use crate::model::user::{Role, UserView};
 use crate::pages::customers::list::FilterSelect;
+use crate::components::pager::Pager;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -207,8 +208,6 @@ fn RunTable(list: RunList, query: RunQuery, template_id: i32) -> impl IntoView {
     let pages = list.total.div_ceil(list.per_page).max(1);
     let page = query.page.max(1);
     let base = format!("/processes/{template_id}");
-    let prev = (page > 1).then(|| format!("{base}?{}", run_query_string(&query, page - 1)));
-    let next = (page < pages).then(|| format!("{base}?{}", run_query_string(&query, page + 1)));
     let summary = match list.total {
         0 => "No runs match.".to_string(),
         1 => "1 run".to_string(),
@@ -264,13 +263,7 @@ fn RunTable(list: RunList, query: RunQuery, template_id: i32) -> impl IntoView {
                 </table>
             </div>
         })}
-        {(pages > 1).then(|| view! {
-            <nav class="pager" aria-label="Pages">
-                {prev.map(|h| view! { <a class="button" href=h rel="prev">"← Previous"</a> })}
-                <span class="muted">{format!("Page {page} of {pages}")}</span>
-                {next.map(|h| view! { <a class="button" href=h rel="next">"Next →"</a> })}
-            </nav>
-        })}
+        <Pager page pages href=move |p| format!("{base}?{}", run_query_string(&query, p)) summary=format!("Page {page} of {pages}")/>
     }
 }
 
