@@ -2,6 +2,7 @@
 //! caller as an `Actor`; the services check access per customer.
 
 use crate::error::AppError;
+use crate::model::paging::Paged;
 use crate::model::crm::{
     CustomerDetail, CustomerFormOptions, CustomerList, CustomerQuery, FollowUpView,
 };
@@ -198,12 +199,13 @@ pub async fn cancel_follow_up(id: i32) -> Result<(), AppError> {
     follow_ups::cancel(caller.db(), &actor, id).await
 }
 
-/// My open follow-ups due today or overdue, oldest first.
+/// One page of my open follow-ups due today or overdue, oldest first (`page` 0 or 1 is the
+/// first).
 #[server(prefix = "/api", endpoint = "crm/my_day")]
-pub async fn my_day() -> Result<Vec<FollowUpView>, AppError> {
+pub async fn my_day(page: u64) -> Result<Paged<FollowUpView>, AppError> {
     use crate::server::services::crm::follow_ups;
     let (caller, actor) = Caller::signed_in()?.with_actor().await?;
-    follow_ups::my_day(caller.db(), &actor).await
+    follow_ups::my_day(caller.db(), &actor, page).await
 }
 
 #[server(prefix = "/api", endpoint = "crm/add_contact")]

@@ -2,6 +2,7 @@
 //! user; the services check access per customer and per step); building them under
 //! `/api/admin/processes/` (admins only, refused by the middleware before anything is read).
 
+#[cfg(feature = "ssr")]
 use crate::model::states::RunStatus;
 use crate::error::AppError;
 use crate::model::paging::Paged;

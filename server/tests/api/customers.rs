@@ -5,6 +5,7 @@
 use crate::helpers::{PASSWORD, TestApp};
 use crate::on_both_databases;
 use app::model::crm::{CustomerDetail, CustomerList, FollowUpView};
+use app::model::paging::Paged;
 use app::model::user::Role;
 
 struct World {
@@ -332,13 +333,16 @@ async fn interactions_and_follow_ups_keep_the_customer_current(app: &TestApp) {
     assert!(err.field_error("due").is_some());
     assert_eq!(err.value("note").as_deref(), Some("keep me"));
 
-    let mine: Vec<FollowUpView> = app.ok(&w.nora, "/api/crm/my_day", &[]).await;
+    let mine: Paged<FollowUpView> = app.ok(&w.nora, "/api/crm/my_day", &[("page", "1")]).await;
+    assert_eq!(mine.total, 1);
+    let mine = mine.rows;
     assert_eq!(mine.len(), 1);
     assert!(mine[0].overdue && mine[0].can_act);
     assert_eq!(mine[0].customer_id, id);
     assert_eq!(mine[0].due, "Mon 5 Jan 2026, 09:30");
-    let ninas: Vec<FollowUpView> = app.ok(&w.nina, "/api/crm/my_day", &[]).await;
-    assert!(ninas.is_empty());
+    let ninas: Paged<FollowUpView> = app.ok(&w.nina, "/api/crm/my_day", &[("page", "1")]).await;
+    assert!(ninas.rows.is_empty() && ninas.total == 0);
+
 
     // Done and schedule the next one, in one step; the old one cannot be closed twice.
     let fid = mine[0].id.to_string();
@@ -368,6 +372,20 @@ async fn interactions_and_follow_ups_keep_the_customer_current(app: &TestApp) {
     assert_eq!(status, 404);
     app.ok::<()>(&w.nora, "/api/crm/cancel_follow_up", &[("id", &next)]).await;
     assert_eq!(list(app, &w.nora, &[]).await.rows[0].next_follow_up, None);
+    // More than a page of them: My day shows 20 a page, oldest first, and how many in all.
+    for day in 1..=22 {
+        let due = format!("2026-02-{day:02}T09:30");
+        app.ok::<()>(&w.nina, "/api/crm/add_follow_up", &[("customer_id", &cid), ("assignee_id", &w.nora_id.to_string()), ("due", &due), ("note", "")])
+            .await;
+    }
+    let first: Paged<FollowUpView> = app.ok(&w.nora, "/api/crm/my_day", &[("page", "1")]).await;
+    let second: Paged<FollowUpView> = app.ok(&w.nora, "/api/crm/my_day", &[("page", "2")]).await;
+    assert_eq!((first.total, first.rows.len(), second.rows.len()), (22, 20, 2));
+    let dues: Vec<&str> = first.rows.iter().chain(&second.rows).map(|f| f.due.as_str()).collect();
+    assert_eq!((dues[0], dues[1], dues[21]), ("Sun 1 Feb 2026, 09:30", "Mon 2 Feb 2026, 09:30", "Sun 22 Feb 2026, 09:30"));
+    let mut ids: Vec<i32> = first.rows.iter().chain(&second.rows).map(|f| f.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 22, "no follow-up on both pages");
 }
 
 async fn edits_are_recorded_field_by_field_in_the_change_history(app: &TestApp) {

@@ -148,16 +148,19 @@ async fn paging_far_past_the_end_is_refused_with_a_message(app: &TestApp) {
     assert_eq!(status, 422, "{err:?}");
     let (status, _) = app.err(&client, "/api/processes/list_runs", &[("template_id", "1"), ("query[page]", huge)]).await;
     assert!(status == 422 || status == 404, "{status}");
-    let (status, err) = app.err(&client, "/api/processes/my_steps", &[("page", huge)]).await;
-    assert_eq!(status, 422);
-    assert!(err.field_error("page").is_some(), "{err:?}");
+    for my_day in ["/api/processes/my_steps", "/api/crm/my_day"] {
+        let (status, err) = app.err(&client, my_day, &[("page", huge)]).await;
+        assert_eq!(status, 422, "{my_day}");
+        assert!(err.field_error("page").is_some(), "{my_day}: {err:?}");
+    }
     // The pages answer with their own message, not a hang or a 500.
     for path in [
         format!("/customers?page={huge}"),
         format!("/customers?page={}", u64::MAX),
         format!("/admin/audit?page={huge}"),
-        format!("/?page={huge}"),
-        format!("/?page={}", u64::MAX),
+        format!("/?steps={huge}"),
+        format!("/?follow_ups={huge}"),
+        format!("/?steps={}&follow_ups=2", u64::MAX),
     ] {
         let res = client.get(app.url(&path)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{path}");

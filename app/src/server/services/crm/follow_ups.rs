@@ -4,6 +4,7 @@
 use crate::server::services::events::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::model::crm::FollowUpView;
+use crate::model::paging::{Paged, check_page, offset};
 use crate::model::states::FollowUpStatus;
 use crate::model::user::Role;
 use sea_orm::sea_query::Expr;
@@ -379,15 +380,26 @@ pub async fn views<C: ConnectionTrait>(
         .collect())
 }
 
-/// "My day": my open follow-ups due before the end of my day, oldest first.
-pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<FollowUpView>> {
+/// How many follow-ups "My day" shows a page.
+pub const MY_DAY_PER_PAGE: u64 = 20;
+
+/// "My day": one page of my open follow-ups due before the end of my day, oldest first; and
+/// how many there are in all.
+pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> AppResult<Paged<FollowUpView>> {
+    let page = check_page(page)?;
+    let per_page = MY_DAY_PER_PAGE;
     let (_, end) = times::today_bounds(times::zone(&actor.timezone));
-    let rows = follow_up::Entity::find()
+    let due = follow_up::Entity::find()
         .filter(follow_up::Column::AssigneeId.eq(actor.id))
         .filter(follow_up::Column::Status.eq(FollowUpStatus::Open))
-        .filter(follow_up::Column::DueAt.lt(end))
+        .filter(follow_up::Column::DueAt.lt(end));
+    let total = due.clone().count(db).await?;
+    let rows = due
         .order_by_asc(follow_up::Column::DueAt)
+        .order_by_asc(follow_up::Column::Id)
+        .offset(offset(page, per_page))
+        .limit(per_page)
         .all(db)
         .await?;
-    views(db, actor, rows).await
+    Ok(Paged { rows: views(db, actor, rows).await?, total, page, per_page })
 }
