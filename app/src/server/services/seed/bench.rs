@@ -271,15 +271,10 @@ pub async fn seed_runs(db: &DatabaseConnection, runs: usize) -> AppResult<i32> {
                     (_, RunStatus::Active) => (StepStatus::Waiting, None, None),
                     _ => (StepStatus::Skipped, None, finished),
                 };
-                let (assignee_id, assignee_role) = match (def.assignee_rule.as_str(), def.assignee_user_id) {
-                    ("role", _) => (None, def.assignee_role),
-                    ("user", Some(user)) => (Some(user), None),
-                    _ => (Some(owner_id), None),
-                };
                 // Open steps are due from a week ago to two weeks ahead: some overdue.
                 let due = (step_status == StepStatus::Available)
                     .then(|| start + TimeDelta::hours(rng.next(24 * 21) as i64 - 24 * 7));
-                let mut row = crate::server::services::processes::runs::new_step_run(id, def, assignee_id, assignee_role, due);
+                let mut row = crate::server::services::processes::runs::new_step_run(id, def, owner_id, true, due);
                 row.status = Set(step_status);
                 row.available_at = Set(available);
                 row.completed_at = Set(completed);

@@ -229,9 +229,7 @@ async fn seed_run<C: ConnectionTrait>(
         let who = if def.kind == StepKind::Approval { approver } else { c.owner_id };
         let base = if def.due_from == "previous" && i > 0 { previous_done } else { started };
         let due = def.due_amount.map(|n| add_offset(base, n, &def.due_unit, def.working_days, tz));
-        let assignee = (def.assignee_rule != "role").then_some(c.owner_id);
-        let role = (def.assignee_rule == "role").then(|| def.assignee_role.clone()).flatten();
-        let mut row = processes::runs::new_step_run(run.id, def, assignee, role, due);
+        let mut row = processes::runs::new_step_run(run.id, def, c.owner_id, true, due);
         if i < stop_at {
             // Approvals and data steps are the slow ones; compliance sometimes waits for days.
             let delay = match def.kind.as_str() {

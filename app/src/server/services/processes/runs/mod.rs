@@ -38,15 +38,30 @@ pub enum StepAction {
     Reject(String),
 }
 
-/// A new, waiting step row of run `run_id` for step `def` with its assignee, nothing done or
-/// decided yet; `due_at` as given.
+/// Who a step of a run owned by `owner_id` goes to, by the step's rule: its role; the named
+/// user while that user is active (`named_active`), else the owner; or the owner.
+pub fn step_assignee(
+    def: &process_step::Model,
+    owner_id: i32,
+    named_active: bool,
+) -> (Option<i32>, Option<crate::model::user::Role>) {
+    match (def.assignee_rule.as_str(), def.assignee_user_id) {
+        ("role", _) => (None, def.assignee_role),
+        ("user", Some(id)) if named_active => (Some(id), None),
+        _ => (Some(owner_id), None),
+    }
+}
+
+/// A new, waiting step row of run `run_id` (owned by `owner_id`) for step `def`, assigned by
+/// `step_assignee`, nothing done or decided yet; `due_at` as given.
 pub fn new_step_run(
     run_id: i32,
     def: &process_step::Model,
-    assignee_id: Option<i32>,
-    assignee_role: Option<crate::model::user::Role>,
+    owner_id: i32,
+    named_active: bool,
     due_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> process_step_run::ActiveModel {
+    let (assignee_id, assignee_role) = step_assignee(def, owner_id, named_active);
     process_step_run::ActiveModel {
         run_id: Set(run_id),
         step_id: Set(def.id),

@@ -126,17 +126,13 @@ async fn start_in<C: ConnectionTrait>(
     })?;
     let tz = owner_zone(db, owner_id).await?;
     for def in processes::steps_of(db, version.id).await? {
-        let (assignee_id, assignee_role) = match (def.assignee_rule.as_str(), def.assignee_user_id) {
-            ("role", _) => (None, def.assignee_role.clone()),
-            ("user", Some(id)) => {
-                let active = app_user::Entity::find_by_id(id).one(db).await?.is_some_and(|u| u.active);
-                (Some(if active { id } else { owner_id }), None)
-            }
-            _ => (Some(owner_id), None),
+        let named_active = match (def.assignee_rule.as_str(), def.assignee_user_id) {
+            ("user", Some(id)) => app_user::Entity::find_by_id(id).one(db).await?.is_some_and(|u| u.active),
+            _ => false,
         };
         let from_start = def.due_from == "start" || def.position == 0;
         let due = if from_start { due_of(&def, at, tz) } else { None };
-        super::new_step_run(run.id, &def, assignee_id, assignee_role, due).insert(db).await?;
+        super::new_step_run(run.id, &def, owner_id, named_active, due).insert(db).await?;
     }
     event(db, run.id, None, started_by, "started", starter.note).await?;
     events::emit(db, starter.user_id, Event::RunStarted { customer: c, run_id: run.id }).await?;
