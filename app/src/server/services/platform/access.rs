@@ -63,6 +63,11 @@ impl Actor {
             .into_query()
     }
 
+    /// Nothing when the actor is an admin; otherwise `Forbidden`.
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.is_admin() { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+
     pub fn can_see(&self, c: &customer::Model) -> bool {
         self.is_admin()
             || c.owner_id == self.id

@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder, TransactionSession, TransactionTrait,
 };
 use std::collections::HashMap;
-use super::{MAX_STEPS, admin_only};
+use super::MAX_STEPS;
 use super::templates::{check_name_goal, create_template, current_version, find_template, steps_of};
 use super::steps::{check_step, field_keys, step_model};
 use super::publish::publish;
@@ -22,7 +22,7 @@ pub async fn export<C: ConnectionTrait>(
     actor: &Actor,
     template_id: i32,
 ) -> AppResult<TemplateExport> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let t = find_template(db, template_id).await?;
     let v = match current_version(db, t.id).await? {
         Some(v) => v,
@@ -81,7 +81,7 @@ pub async fn import<C: TransactionTrait + ConnectionTrait>(
     json: &str,
     publish_it: bool,
 ) -> AppResult<process_template::Model> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let parsed: TemplateExport = serde_json::from_str(json).map_err(|e| {
         AppError::field("json", format!("This is not a process template in JSON: {e}."))
             .with_values([("json", json)])

@@ -15,18 +15,7 @@ pub use steps::{CheckedStep, field_choices, check_step, add_step, update_step, m
 pub use templates::{create_template, current_version, save_draft, steps_of, list, startable, version_shown, detail, version_detail};
 pub use triggers::set_trigger;
 
-use crate::error::{AppError, AppResult};
-use crate::server::services::platform::access::Actor;
-
 const MAX_STEPS: usize = 100;
-
-fn admin_only(actor: &Actor) -> AppResult<()> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 fn label(table: &[(&'static str, &'static str)], key: &str) -> String {
     crate::model::crm::label_of(table, key)

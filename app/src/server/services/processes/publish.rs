@@ -11,7 +11,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionSession, TransactionTrait,
 };
-use super::admin_only;
 use super::steps::{data_field_choices, field_keys};
 use super::templates::{draft, find_template, find_version, rename_template, steps_of};
 
@@ -57,7 +56,7 @@ pub async fn publish<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     version_id: i32,
 ) -> AppResult<()> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let txn = begin_write(db).await?;
     let v = draft(&txn, version_id).await?;
     let steps = steps_of(&txn, version_id).await?;
@@ -100,7 +99,7 @@ pub async fn new_draft<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     template_id: i32,
 ) -> AppResult<process_version::Model> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let txn = begin_write(db).await?;
     find_template(&txn, template_id).await?;
     let versions = process_version::Entity::find()
@@ -157,7 +156,7 @@ pub async fn discard_draft<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     version_id: i32,
 ) -> AppResult<i32> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let txn = begin_write(db).await?;
     let v = draft(&txn, version_id).await?;
     let others = process_version::Entity::find()
@@ -192,7 +191,7 @@ pub async fn archive_version<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     version_id: i32,
 ) -> AppResult<()> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let txn = begin_write(db).await?;
     let v = find_version(&txn, version_id).await?;
     if v.status != VersionStatus::Published {
@@ -227,7 +226,7 @@ pub async fn set_archived<C: TransactionTrait + ConnectionTrait>(
     template_id: i32,
     archived: bool,
 ) -> AppResult<()> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let txn = begin_write(db).await?;
     let t = find_template(&txn, template_id).await?;
     let was = t.archived_at.is_some();

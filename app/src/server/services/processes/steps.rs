@@ -13,7 +13,7 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
-use super::{MAX_STEPS, admin_only, label};
+use super::{MAX_STEPS, label};
 use super::templates::{draft, steps_of, touch};
 
 /// A step's checked definition.
@@ -218,7 +218,7 @@ pub async fn add_step<C: TransactionTrait + ConnectionTrait>(
     version_id: i32,
     form: &StepForm,
 ) -> AppResult<process_step::Model> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let checked = check_step(db, form).await?;
     let txn = begin_write(db).await?;
     let v = draft(&txn, version_id).await?;
@@ -263,7 +263,7 @@ pub async fn update_step<C: TransactionTrait + ConnectionTrait>(
     step_id: i32,
     form: &StepForm,
 ) -> AppResult<()> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let checked = check_step(db, form).await?;
     let txn = begin_write(db).await?;
     let (step, v) = draft_step(&txn, step_id).await?;
@@ -293,7 +293,7 @@ pub async fn move_step<C: TransactionTrait + ConnectionTrait>(
     step_id: i32,
     by: i32,
 ) -> AppResult<()> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let txn = begin_write(db).await?;
     let (step, v) = draft_step(&txn, step_id).await?;
     let mut steps = steps_of(&txn, step.version_id).await?;
@@ -342,7 +342,7 @@ pub async fn remove_step<C: TransactionTrait + ConnectionTrait>(
     actor: &Actor,
     step_id: i32,
 ) -> AppResult<()> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let txn = begin_write(db).await?;
     let (step, v) = draft_step(&txn, step_id).await?;
     process_step::Entity::delete_by_id(step.id).exec(&txn).await?;

@@ -15,7 +15,6 @@ use sea_orm::{
     QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
-use super::admin_only;
 use super::steps::{data_field_choices, step_defs};
 use super::publish::problems;
 use super::triggers::{trigger_label, trigger_text};
@@ -53,7 +52,7 @@ pub async fn create_template<C: TransactionTrait + ConnectionTrait>(
     name: &str,
     goal: &str,
 ) -> AppResult<(process_template::Model, process_version::Model)> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let (name, goal) = check_name_goal(name, goal)?;
     let txn = begin_write(db).await?;
     let at = now();
@@ -152,7 +151,7 @@ pub async fn save_draft<C: TransactionTrait + ConnectionTrait>(
     name: &str,
     goal: &str,
 ) -> AppResult<()> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let (name, goal) = check_name_goal(name, goal)?;
     let txn = begin_write(db).await?;
     let v = draft(&txn, version_id).await?;

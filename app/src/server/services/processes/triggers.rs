@@ -8,7 +8,7 @@ use crate::server::services::platform::{audit, begin_write};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession, TransactionTrait,
 };
-use super::{admin_only, label};
+use super::label;
 use super::templates::find_template;
 
 /// Sets the auto-start trigger: `manual`, `customer_created`, or `stage_changed` to `stage`.
@@ -19,7 +19,7 @@ pub async fn set_trigger<C: TransactionTrait + ConnectionTrait>(
     kind: &str,
     stage: &str,
 ) -> AppResult<()> {
-    admin_only(actor)?;
+    actor.require_admin()?;
     let kind = kind.trim();
     if !TRIGGERS.iter().any(|(k, _)| *k == kind) {
         return Err(AppError::field("trigger_kind", "Choose when the process starts.")
