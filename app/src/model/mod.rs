@@ -2,6 +2,7 @@
 //! converted into these on the server, so hashes and tokens cannot leak.
 
 pub mod admin;
+pub mod api;
 pub mod crm;
 pub mod user;
 pub mod imports;

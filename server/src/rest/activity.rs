@@ -5,6 +5,7 @@
 use app::model::states::FollowUpStatus;
 use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
 use app::error::AppError;
+use app::model::api;
 use app::server::entities::{follow_up, interaction};
 use app::server::services::crm::follow_ups::{self, FollowUpFilter, NewFollowUp};
 use app::server::services::{platform::now, crm::timeline};
@@ -14,7 +15,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// The service's field names as the API calls them (`due` is `due_at`), under `prefix`.
@@ -32,33 +32,34 @@ fn api_fields(e: AppError, prefix: &str) -> AppError {
     }
 }
 
-fn interaction_json(i: interaction::Model) -> Value {
-    json!({
-        "id": i.id,
-        "customer_id": i.customer_id,
-        "author_id": i.author_id,
-        "kind": i.kind,
-        "occurred_at": i.occurred_at.to_rfc3339(),
-        "summary": i.summary,
-        "outcome": i.outcome,
-        "created_at": i.created_at.to_rfc3339(),
-    })
+fn interaction_json(i: interaction::Model) -> api::Interaction {
+    api::Interaction {
+        id: i.id,
+        customer_id: i.customer_id,
+        author_id: i.author_id,
+        kind: i.kind,
+        occurred_at: i.occurred_at.to_rfc3339(),
+        summary: i.summary,
+        outcome: i.outcome,
+        created_at: i.created_at.to_rfc3339(),
+    }
 }
 
-fn follow_up_json(f: follow_up::Model) -> Value {
-    json!({
-        "id": f.id,
-        "customer_id": f.customer_id,
-        "assignee_id": f.assignee_id,
-        "created_by": f.created_by,
-        "due_at": f.due_at.to_rfc3339(),
-        "overdue": f.status == FollowUpStatus::Open && f.due_at < now(),
-        "note": f.note,
-        "status": f.status,
-        "completed_at": time(f.completed_at),
-        "completed_by": f.completed_by,
-        "created_at": f.created_at.to_rfc3339(),
-    })
+fn follow_up_json(f: follow_up::Model) -> api::FollowUp {
+    api::FollowUp {
+        id: f.id,
+        customer_id: f.customer_id,
+        assignee_id: f.assignee_id,
+        created_by: f.created_by,
+        due_at: f.due_at.to_rfc3339(),
+        overdue: f.status == FollowUpStatus::Open && f.due_at < now(),
+        note: f.note,
+        status: f.status,
+        completed_at: time(f.completed_at),
+        completed_by: f.completed_by,
+        created_at: f.created_at.to_rfc3339(),
+        next: None,
+    }
 }
 
 /// `GET /api/v1/customers/{id}/interactions`: newest first, `page` and `per_page`.
@@ -67,7 +68,7 @@ pub async fn list_interactions(
     Caller(actor): Caller,
     Path(id): Path<i32>,
     Query(params): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::Page<api::Interaction>>> {
     let paged = paging(&params)?;
     let (rows, total) = timeline::interactions(&state.db, &actor, id, paged.2, paged.1).await?;
     Ok(page_json(rows.into_iter().map(interaction_json).collect(), paged, total))
@@ -90,7 +91,7 @@ pub async fn log_interaction(
     Caller(actor): Caller,
     Path(id): Path<i32>,
     bytes: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<api::Interaction>)> {
     let input: InteractionInput = body(&bytes)?;
     let occurred_at = input.occurred_at.unwrap_or_else(|| now().to_rfc3339());
     let created = timeline::log_interaction(
@@ -115,7 +116,7 @@ pub async fn list_follow_ups(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Query(params): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::Page<api::FollowUp>>> {
     let paged = paging(&params)?;
     let id = |key: &str, message: &str| -> ApiResult<Option<i32>> {
         match params.get(key).map(String::as_str) {
@@ -180,7 +181,7 @@ pub async fn create_follow_up(
     State(state): State<AppState>,
     Caller(actor): Caller,
     bytes: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<api::FollowUp>)> {
     let NewFollowUpInput { customer_id, due_at, assignee_id, note } = body(&bytes)?;
     let input = FollowUpInput { due_at, assignee_id, note };
     let assignee = input.assignee();
@@ -207,7 +208,7 @@ pub async fn change_follow_up(
     Caller(actor): Caller,
     Path(id): Path<i32>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::FollowUp>> {
     let change: FollowUpChange = body(&bytes)?;
     let mut next = None;
     match &change {
@@ -225,11 +226,8 @@ pub async fn change_follow_up(
         }
         FollowUpChange::Cancel => follow_ups::cancel(&state.db, &actor, id).await?,
     }
-    let mut answer = follow_up_json(follow_ups::visible(&state.db, &actor, id).await?);
-    if let Some(next) = next {
-        answer["next"] = follow_up_json(next);
-    }
-    Ok(Json(answer))
+    let answer = follow_up_json(follow_ups::visible(&state.db, &actor, id).await?);
+    Ok(Json(api::FollowUp { next: next.map(|n| Box::new(follow_up_json(n))), ..answer }))
 }
 
 #[cfg(test)]

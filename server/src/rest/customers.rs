@@ -2,6 +2,7 @@
 
 use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
 use app::error::AppError;
+use app::model::api;
 use app::model::crm::{CustomerForm, CustomerQuery};
 use app::server::entities::{custom_value, customer, lifecycle_stage};
 use app::server::services::{platform::access, crm::{customers, fields}};
@@ -12,14 +13,13 @@ use axum::http::StatusCode;
 use axum::Json;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-/// A customer as the API shows it: ids and keys, timestamps in RFC 3339 (UTC).
+/// Customers as the API shows them: ids and keys, timestamps in RFC 3339 (UTC).
 async fn customer_json(
     state: &AppState,
     rows: Vec<(customer::Model, Vec<String>)>,
-) -> ApiResult<Vec<Value>> {
+) -> ApiResult<Vec<api::Customer>> {
     let stages: HashMap<i32, String> = lifecycle_stage::Entity::find()
         .all(&state.db)
         .await
@@ -45,30 +45,28 @@ async fn customer_json(
     }
     Ok(rows
         .into_iter()
-        .map(|(c, tags)| {
-            json!({
-                "id": c.id,
-                "kind": c.kind,
-                "name": c.name,
-                "email": c.email,
-                "phone": c.phone,
-                "notes": c.notes,
-                "stage": stages.get(&c.stage_id),
-                "owner_id": c.owner_id,
-                "team_id": c.team_id,
-                "tags": tags,
-                "custom": custom.remove(&c.id).unwrap_or_default(),
-                "quality": c.quality,
-                "last_interaction_at": time(c.last_interaction_at),
-                "next_follow_up_at": time(c.next_follow_up_at),
-                "created_at": c.created_at.to_rfc3339(),
-                "updated_at": c.updated_at.to_rfc3339(),
-            })
+        .map(|(c, tags)| api::Customer {
+            custom: custom.remove(&c.id).unwrap_or_default(),
+            stage: stages.get(&c.stage_id).cloned(),
+            last_interaction_at: time(c.last_interaction_at),
+            next_follow_up_at: time(c.next_follow_up_at),
+            created_at: c.created_at.to_rfc3339(),
+            updated_at: c.updated_at.to_rfc3339(),
+            id: c.id,
+            kind: c.kind,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            notes: c.notes,
+            owner_id: c.owner_id,
+            team_id: c.team_id,
+            tags,
+            quality: c.quality,
         })
         .collect())
 }
 
-async fn one_customer(state: &AppState, c: customer::Model) -> ApiResult<Value> {
+async fn one_customer(state: &AppState, c: customer::Model) -> ApiResult<api::Customer> {
     let tags = customers::form_of(&state.db, &c).await?.tags;
     let tags = customers::parse_tags(&tags);
     let mut list = customer_json(state, vec![(c, tags)]).await?;
@@ -81,7 +79,7 @@ pub async fn list(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Query(params): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::Page<api::Customer>>> {
     let query = CustomerQuery::from_params(|k| params.get(k).cloned());
     let paged = paging(&params)?;
     let total = customers::count(&state.db, &actor, &query).await?;
@@ -133,7 +131,7 @@ pub async fn create(
     State(state): State<AppState>,
     Caller(actor): Caller,
     bytes: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<api::Customer>)> {
     let input: CustomerInput = body(&bytes)?;
     let first_stage = customers::stage_choices(&state.db).await?.into_iter().next().map(|c| c.value);
     let defaults = CustomerForm {
@@ -150,7 +148,7 @@ pub async fn get(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<i32>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::Customer>> {
     let c = access::visible_customer(&state.db, &actor, id).await?;
     Ok(Json(one_customer(&state, c).await?))
 }
@@ -160,7 +158,7 @@ pub async fn patch(
     Caller(actor): Caller,
     Path(id): Path<i32>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::Customer>> {
     let c = access::editable_customer(&state.db, &actor, id).await?;
     let input: CustomerInput = body(&bytes)?;
     let (form, allow) = input.over(customers::form_of(&state.db, &c).await?);

@@ -205,9 +205,8 @@ fn paging(params: &HashMap<String, String>) -> ApiResult<(u64, u64, u64)> {
 }
 
 /// A page of results as the API answers it.
-fn page_json(data: Vec<serde_json::Value>, (page, per_page, _): (u64, u64, u64), total: u64) -> Json<serde_json::Value> {
-    let next_page = (page * per_page < total).then_some(page + 1);
-    Json(json!({ "data": data, "page": page, "per_page": per_page, "total": total, "next_page": next_page }))
+fn page_json<T>(data: Vec<T>, (page, per_page, _): (u64, u64, u64), total: u64) -> Json<app::model::api::Page<T>> {
+    Json(app::model::api::Page::new(data, page, per_page, total))
 }
 
 /// An optional timestamp in RFC 3339 (UTC).

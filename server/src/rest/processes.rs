@@ -4,6 +4,7 @@
 
 use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
 use app::error::AppError;
+use app::model::api;
 use app::model::process::RunQuery;
 use app::server::entities::{process_run, process_step, process_step_run};
 use app::server::services::processes;
@@ -14,26 +15,27 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
 /// `GET /api/v1/process-templates`: the processes you may see (admins: all, archived too).
 pub async fn list_templates(
     State(state): State<AppState>,
     Caller(actor): Caller,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::List<api::TemplateSummary>>> {
     let rows = processes::list(&state.db, &actor).await?;
-    let data: Vec<Value> = rows
+    let data = rows
         .into_iter()
-        .map(|t| {
-            json!({
-                "id": t.id, "name": t.name, "trigger": t.trigger,
-                "published_version": t.published, "draft_version": t.draft,
-                "active_runs": t.active_runs, "archived": t.archived,
-            })
+        .map(|t| api::TemplateSummary {
+            id: t.id,
+            name: t.name,
+            trigger: t.trigger,
+            published_version: t.published,
+            draft_version: t.draft,
+            active_runs: t.active_runs,
+            archived: t.archived,
         })
         .collect();
-    Ok(Json(json!({ "data": data })))
+    Ok(Json(api::List { data }))
 }
 
 /// `POST /api/v1/process-templates[?publish=1]`: creates a process from its JSON form (admins).
@@ -42,10 +44,8 @@ pub async fn import_template(
     Caller(actor): Caller,
     Query(params): Query<HashMap<String, String>>,
     bytes: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    if !actor.is_admin() {
-        return Err(ApiError(AppError::Forbidden));
-    }
+) -> ApiResult<(StatusCode, Json<api::Template>)> {
+    actor.require_admin()?;
     let text = String::from_utf8_lossy(&bytes);
     let publish = params.get("publish").is_some_and(|v| v == "1" || v == "true");
     // The service keeps the typed text for the page's form; the API does not echo it back.
@@ -66,26 +66,40 @@ async fn template_json(
     state: &AppState,
     actor: &app::server::services::platform::access::Actor,
     id: i32,
-) -> ApiResult<Value> {
+) -> ApiResult<api::Template> {
     let detail = processes::detail(&state.db, actor, id).await?;
     let steps = match processes::version_shown(&detail, actor) {
         Some(v) => processes::version_detail(&state.db, actor, v.id).await?.steps,
         None => Vec::new(),
     };
-    Ok(json!({
-        "id": detail.id,
-        "name": detail.name,
-        "goal": detail.goal,
-        "trigger": detail.trigger_kind,
-        "trigger_stage": (!detail.trigger_stage.is_empty()).then_some(detail.trigger_stage),
-        "archived": detail.archived,
-        "versions": detail.versions.iter().map(|v| json!({ "id": v.id, "number": v.number, "status": v.status, "runs": v.runs })).collect::<Vec<_>>(),
-        "steps": steps.into_iter().map(|s| json!({
-            "id": s.id, "position": s.position, "title": s.title, "kind": s.kind,
-            "guidance": s.guidance, "tip": s.tip, "assignee": s.assignee_label,
-            "due": s.due_label, "optional": s.optional, "fields": s.fields,
-        })).collect::<Vec<_>>(),
-    }))
+    Ok(api::Template {
+        id: detail.id,
+        name: detail.name,
+        goal: detail.goal,
+        trigger: detail.trigger_kind,
+        trigger_stage: (!detail.trigger_stage.is_empty()).then_some(detail.trigger_stage),
+        archived: detail.archived,
+        versions: detail
+            .versions
+            .into_iter()
+            .map(|v| api::TemplateVersion { id: v.id, number: v.number, status: v.status, runs: v.runs })
+            .collect(),
+        steps: steps
+            .into_iter()
+            .map(|s| api::TemplateStep {
+                id: s.id,
+                position: s.position,
+                title: s.title,
+                kind: s.kind,
+                guidance: s.guidance,
+                tip: s.tip,
+                assignee: s.assignee_label,
+                due: s.due_label,
+                optional: s.optional,
+                fields: s.fields,
+            })
+            .collect(),
+    })
 }
 
 /// `GET /api/v1/process-templates/{id}`: a process with its versions and the steps of the
@@ -94,43 +108,59 @@ pub async fn get_template(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<i32>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::Template>> {
     Ok(Json(template_json(&state, &actor, id).await?))
 }
 
-fn step_json(s: process_step_run::Model, d: process_step::Model) -> Value {
-    json!({
-        "id": s.id, "position": s.position, "title": d.title, "kind": d.kind, "optional": d.optional,
-        "status": s.status, "assignee_id": s.assignee_id, "assignee_role": s.assignee_role,
-        "available_at": time(s.available_at), "due_at": time(s.due_at),
-        "completed_at": time(s.completed_at), "completed_by": s.completed_by,
-        "decision": s.decision, "decided_at": time(s.decided_at), "decided_by": s.decided_by,
-        "decision_reason": s.decision_reason, "skip_reason": s.skip_reason,
-        "reopened_count": s.reopened_count,
-        "data": s.data.and_then(|d| serde_json::from_str::<Value>(&d).ok()),
-        "fields": processes::field_keys(&d),
-    })
+fn step_json(s: process_step_run::Model, d: process_step::Model) -> api::RunStep {
+    api::RunStep {
+        fields: processes::field_keys(&d),
+        id: s.id,
+        position: s.position,
+        title: d.title,
+        kind: d.kind,
+        optional: d.optional,
+        status: s.status,
+        assignee_id: s.assignee_id,
+        assignee_role: s.assignee_role,
+        available_at: time(s.available_at),
+        due_at: time(s.due_at),
+        completed_at: time(s.completed_at),
+        completed_by: s.completed_by,
+        decision: s.decision,
+        decided_at: time(s.decided_at),
+        decided_by: s.decided_by,
+        decision_reason: s.decision_reason,
+        skip_reason: s.skip_reason,
+        reopened_count: s.reopened_count,
+        data: s.data.and_then(|d| serde_json::from_str(&d).ok()),
+    }
 }
 
-fn run_json(r: &process_run::Model) -> Value {
-    json!({
-        "id": r.id, "template_id": r.template_id, "version_id": r.version_id,
-        "customer_id": r.customer_id, "owner_id": r.owner_id, "status": r.status,
-        "started_how": r.started_how, "started_by": r.started_by,
-        "started_at": r.started_at.to_rfc3339(), "finished_at": time(r.finished_at),
-        "cancel_reason": r.cancel_reason,
-    })
+fn run_json(r: process_run::Model) -> api::Run {
+    api::Run {
+        id: r.id,
+        template_id: r.template_id,
+        version_id: r.version_id,
+        customer_id: r.customer_id,
+        owner_id: r.owner_id,
+        status: r.status,
+        started_how: r.started_how,
+        started_by: r.started_by,
+        started_at: r.started_at.to_rfc3339(),
+        finished_at: time(r.finished_at),
+        cancel_reason: r.cancel_reason,
+        steps: None,
+    }
 }
 
 async fn full_run(
     state: &AppState,
     actor: &app::server::services::platform::access::Actor,
     id: i32,
-) -> ApiResult<Value> {
+) -> ApiResult<api::Run> {
     let (run, steps) = runs::detail(&state.db, actor, id).await?;
-    let mut out = run_json(&run);
-    out["steps"] = Value::Array(steps.into_iter().map(|(s, d)| step_json(s, d)).collect());
-    Ok(out)
+    Ok(api::Run { steps: Some(steps.into_iter().map(|(s, d)| step_json(s, d)).collect()), ..run_json(run) })
 }
 
 /// `GET /api/v1/process-runs`: runs on customers you may see; `template`, `customer`,
@@ -139,7 +169,7 @@ pub async fn list_runs(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Query(params): Query<HashMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::Page<api::Run>>> {
     let paging = paging(&params)?;
     let id_param = |key: &str| -> ApiResult<Option<i32>> {
         match params.get(key) {
@@ -158,7 +188,7 @@ pub async fn list_runs(
         page: paging.0,
     };
     let (rows, total) = runs::list(&state.db, &actor, id_param("template")?, id_param("customer")?, &query, paging.1).await?;
-    Ok(page_json(rows.iter().map(run_json).collect(), paging, total))
+    Ok(page_json(rows.into_iter().map(run_json).collect(), paging, total))
 }
 
 #[derive(Deserialize)]
@@ -172,7 +202,7 @@ pub async fn start_run(
     State(state): State<AppState>,
     Caller(actor): Caller,
     bytes: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<api::Run>)> {
     let new: NewRun = body(&bytes)?;
     let run = runs::start(&state.db, &actor, new.template_id, new.customer_id).await?;
     Ok((StatusCode::CREATED, Json(full_run(&state, &actor, run.id).await?)))
@@ -183,7 +213,7 @@ pub async fn get_run(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<i32>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::Run>> {
     Ok(Json(full_run(&state, &actor, id).await?))
 }
 
@@ -203,7 +233,7 @@ pub async fn act_on_step(
     Caller(actor): Caller,
     Path((id, step_id)): Path<(i32, i32)>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<api::Run>> {
     let change: StepChange = body(&bytes)?;
     let action = match change.action.as_str() {
         "complete" => StepAction::Complete(change.data),
