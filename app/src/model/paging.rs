@@ -31,6 +31,8 @@ pub fn offset(page: u64, per_page: u64) -> u64 {
 pub struct Paged<T> {
     pub rows: Vec<T>,
     pub total: u64,
+    /// Whether counting stopped at `total`: there are at least that many.
+    pub capped: bool,
     pub page: u64,
     pub per_page: u64,
 }

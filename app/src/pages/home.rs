@@ -37,14 +37,15 @@ fn paged<T: 'static>(
     }
     let first = (list.page - 1) * list.per_page + 1;
     let last = first + list.rows.len() as u64 - 1;
-    let count = match list.total {
-        1 => format!("1 {one}."),
-        n => format!("{n} {many}."),
+    let count = match (list.total, list.capped) {
+        (n, true) => format!("{n} or more {many}."),
+        (1, false) => format!("1 {one}."),
+        (n, false) => format!("{n} {many}."),
     };
     view! {
         <p class="muted">{count}</p>
         <ul class="due-list">{list.rows.into_iter().map(row).collect_view()}</ul>
-        <Pager page=list.page pages href summary=format!("{first}–{last} of {}", list.total) label="Pages of this list"/>
+        <Pager page=list.page pages href summary=format!("{first}–{last} of {}{}", list.total, if list.capped { "+" } else { "" }) label="Pages of this list"/>
     }
     .into_any()
 }

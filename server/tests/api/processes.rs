@@ -531,6 +531,12 @@ async fn my_day_pages_through_many_steps_in_one_order(app: &TestApp) {
     let past = runs::my_steps(db, &w.mia, 3).await.unwrap();
     assert_eq!((past.total, past.rows.len()), (27, 0), "a page past the end is empty, with the total");
     assert!(matches!(runs::my_steps(db, &w.mia, u64::MAX).await, Err(AppError::Validation { .. })));
+    // Counting stops at its cap: "at least that many".
+    use app::server::services::platform::count_up_to;
+    let all = process_step_run::Entity::find().count(db).await.unwrap();
+    assert_eq!(count_up_to(db, process_step_run::Entity::find(), 5).await.unwrap(), 5);
+    assert_eq!(count_up_to(db, process_step_run::Entity::find(), all + 10).await.unwrap(), all);
+    assert!(!first.capped);
     // Nina sees none of them: the team steps are for a manager, the others are Mia's.
     assert_eq!(runs::my_steps(db, &w.nina, 1).await.unwrap().total, 0);
 }

@@ -10,7 +10,7 @@ use crate::model::user::Role;
 use sea_orm::sea_query::Expr;
 use crate::server::entities::{app_user, customer, follow_up};
 use crate::server::services::platform::access::{Actor, visible_customer};
-use crate::server::services::platform::{audit, begin_write, now, times};
+use crate::server::services::platform::{audit, begin_write, count_up_to, now, times};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -383,8 +383,11 @@ pub async fn views<C: ConnectionTrait>(
 /// How many follow-ups "My day" shows a page.
 pub const MY_DAY_PER_PAGE: u64 = 20;
 
+/// How far "My day" counts its follow-ups: beyond it the page says "1,000 or more".
+pub const MY_DAY_COUNT_CAP: u64 = 1_000;
+
 /// "My day": one page of my open follow-ups due before the end of my day, oldest first; and
-/// how many there are in all.
+/// how many there are in all, counted up to `MY_DAY_COUNT_CAP`.
 pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> AppResult<Paged<FollowUpView>> {
     let page = check_page(page)?;
     let per_page = MY_DAY_PER_PAGE;
@@ -393,7 +396,7 @@ pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> App
         .filter(follow_up::Column::AssigneeId.eq(actor.id))
         .filter(follow_up::Column::Status.eq(FollowUpStatus::Open))
         .filter(follow_up::Column::DueAt.lt(end));
-    let total = due.clone().count(db).await?;
+    let total = count_up_to(db, due.clone(), MY_DAY_COUNT_CAP).await?;
     let rows = due
         .order_by_asc(follow_up::Column::DueAt)
         .order_by_asc(follow_up::Column::Id)
@@ -401,5 +404,6 @@ pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> App
         .limit(per_page)
         .all(db)
         .await?;
-    Ok(Paged { rows: views(db, actor, rows).await?, total, page, per_page })
+    let capped = total >= MY_DAY_COUNT_CAP;
+    Ok(Paged { rows: views(db, actor, rows).await?, total, capped, page, per_page })
 }

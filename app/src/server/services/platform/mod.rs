@@ -41,6 +41,27 @@ where
     Ok(rows.into_iter().map(|(id, n)| (id, n.max(0) as u64)).collect())
 }
 
+/// How many rows `query` has, counting no further than `cap`: `cap` means "at least `cap`".
+/// The cost of a count that a page shows stays flat however many rows there are.
+pub async fn count_up_to<E, C>(db: &C, query: sea_orm::Select<E>, cap: u64) -> crate::error::AppResult<u64>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::sea_query::{Alias, Expr, Query};
+    use sea_orm::{QuerySelect, QueryTrait};
+    let capped = query.select_only().expr(Expr::val(1)).limit(cap).into_query();
+    let count = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(capped, Alias::new("capped"))
+        .to_owned();
+    let n: i64 = match db.query_one(&count).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(n.max(0) as u64)
+}
+
 /// The message for a one-line name that holds a control character (CR, LF, NUL, tab, …):
 /// names reach email headers, CSV cells and log lines, where such characters break out.
 pub const CONTROL_CHARS_MESSAGE: &str =

@@ -14,12 +14,12 @@ use crate::server::entities::{
 };
 use crate::server::services::platform::access::{Actor, visible_customer};
 use crate::server::services::processes::{self, field_keys};
-use crate::server::services::{platform::{now, times, users}, crm::fields};
+use crate::server::services::{platform::{count_up_to, now, times, users}, crm::fields};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, RelationDef,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -386,65 +386,69 @@ pub async fn detail<C: ConnectionTrait>(
 /// How many steps "My day" shows a page.
 pub const MY_STEPS_PER_PAGE: u64 = 20;
 
+/// How far "My day" counts a list: beyond it the page says "1,000 or more".
+pub const MY_DAY_COUNT_CAP: u64 = 1_000;
+
 /// "My day": one page of the open steps I may act on (mine, and those of my role in my teams,
-/// approvals included), overdue first, then by due time; and how many there are in all.
+/// approvals included), overdue first, then by due time; and how many there are in all,
+/// counted up to `MY_DAY_COUNT_CAP`.
 pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> AppResult<Paged<MyStep>> {
     let page = check_page(page)?;
     let per_page = MY_STEPS_PER_PAGE;
-    // Only the caller's own open steps are read, in three disjoint parts that each use the
-    // (status, assignee) index: those assigned to them on a visible customer, those assigned to
-    // a role they reach (the admin role aside) on a customer in their teams, and for admins
-    // those assigned to the admin role anywhere. (Admins may act on any step, but the team
-    // steps of teams they are not in are those teams' work, not their day's.) One query with
-    // the three as an OR made SQLite walk every active run.
-    let active_runs = |customers: Option<sea_orm::sea_query::SelectStatement>| {
-        let mut runs = process_run::Entity::find()
-            .select_only()
-            .column(process_run::Column::Id)
-            .filter(process_run::Column::Status.eq(RunStatus::Active));
-        if let Some(customers) = customers {
-            runs = runs.filter(process_run::Column::CustomerId.in_subquery(customers));
-        }
-        runs.into_query()
+    // Only the caller's own open steps are read, in three disjoint parts: those assigned to
+    // them on a visible customer, those assigned to a role they reach (the admin role aside)
+    // on a customer in their teams, and for admins those assigned to the admin role anywhere.
+    // (Admins may act on any step, but the team steps of teams they are not in are those
+    // teams' work, not their day's.) Each part starts from the (status, assignee) index and
+    // joins its step's run and customer by their keys: as `run_id IN (runs of visible
+    // customers)` SQLite listed every visible customer first, and one OR of the three parts
+    // made it walk every active run.
+    let run_of_step: RelationDef = process_step_run::Entity::belongs_to(process_run::Entity)
+        .from(process_step_run::Column::RunId)
+        .to(process_run::Column::Id)
+        .into();
+    let customer_of_run: RelationDef = process_run::Entity::belongs_to(customer::Entity)
+        .from(process_run::Column::CustomerId)
+        .to(customer::Column::Id)
+        .into();
+    let open = || {
+        process_step_run::Entity::find()
+            .join(JoinType::InnerJoin, run_of_step.clone())
+            .join(JoinType::InnerJoin, customer_of_run.clone())
+            .filter(process_step_run::Column::Status.eq(StepStatus::Available))
+            .filter(process_run::Column::Status.eq(RunStatus::Active))
     };
-    let open = || process_step_run::Entity::find().filter(process_step_run::Column::Status.eq(StepStatus::Available));
-    let in_teams = customer::Entity::find()
-        .select_only()
-        .column(customer::Column::Id)
-        .filter(customer::Column::TeamId.is_in(actor.teams.iter().copied()))
-        .into_query();
     let team_roles: Vec<Role> = Role::ALL
         .into_iter()
         .filter(|r| actor.role.at_least(*r) && *r != Role::Admin)
         .collect();
     let mut parts = vec![
-        open()
-            .filter(process_step_run::Column::AssigneeId.eq(actor.id))
-            .filter(process_step_run::Column::RunId.in_subquery(active_runs((!actor.is_admin()).then(|| actor.visible_ids())))),
+        open().filter(process_step_run::Column::AssigneeId.eq(actor.id)).filter(actor.visible()),
         open()
             .filter(process_step_run::Column::AssigneeId.is_null())
             .filter(process_step_run::Column::AssigneeRole.is_in(team_roles))
-            .filter(process_step_run::Column::RunId.in_subquery(active_runs(Some(in_teams)))),
+            .filter(customer::Column::TeamId.is_in(actor.teams.iter().copied())),
     ];
     if actor.is_admin() {
         parts.push(
             open()
                 .filter(process_step_run::Column::AssigneeId.is_null())
-                .filter(process_step_run::Column::AssigneeRole.eq(Role::Admin))
-                .filter(process_step_run::Column::RunId.in_subquery(active_runs(None))),
+                .filter(process_step_run::Column::AssigneeRole.eq(Role::Admin)),
         );
     }
     let mut total = 0;
     for part in &parts {
-        total += part.clone().count(db).await?;
+        total += count_up_to(db, part.clone(), MY_DAY_COUNT_CAP).await?;
     }
+    let capped = total >= MY_DAY_COUNT_CAP;
+    let total = std::cmp::min(total, MY_DAY_COUNT_CAP);
     let skip = offset(page, per_page);
     let mut open = Vec::new();
     if skip < total {
         // The first `skip + per_page` of each part hold the page's rows, in the same order.
         for part in parts {
             open.extend(
-                part.order_by_asc(Expr::col(process_step_run::Column::DueAt).is_null())
+                part.order_by_asc(Expr::col((process_step_run::Entity, process_step_run::Column::DueAt)).is_null())
                     .order_by_asc(process_step_run::Column::DueAt)
                     .order_by_asc(process_step_run::Column::Id)
                     .limit(skip + per_page)
@@ -507,5 +511,5 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
             })
         })
         .collect();
-    Ok(Paged { rows, total, page, per_page })
+    Ok(Paged { rows, total, capped, page, per_page })
 }
