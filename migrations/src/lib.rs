@@ -13,6 +13,7 @@ mod m20261201_000007_secure_mail_and_resets;
 mod m20261202_000008_activity_stream;
 mod m20261202_000009_email_headers;
 mod m20261202_000010_leases;
+mod m20261202_000011_my_day_indexes;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_activity_stream::Migration),
             Box::new(m20261202_000009_email_headers::Migration),
             Box::new(m20261202_000010_leases::Migration),
+            Box::new(m20261202_000011_my_day_indexes::Migration),
         ]
     }
 }

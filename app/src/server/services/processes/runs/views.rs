@@ -17,7 +17,6 @@ use crate::server::services::processes::{self, field_keys};
 use crate::server::services::{platform::{count_up_to, now, times, users}, crm::fields};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, RelationDef,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -395,14 +394,14 @@ pub const MY_DAY_COUNT_CAP: u64 = 1_000;
 pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> AppResult<Paged<MyStep>> {
     let page = check_page(page)?;
     let per_page = MY_STEPS_PER_PAGE;
-    // Only the caller's own open steps are read, in three disjoint parts: those assigned to
-    // them on a visible customer, those assigned to a role they reach (the admin role aside)
-    // on a customer in their teams, and for admins those assigned to the admin role anywhere.
-    // (Admins may act on any step, but the team steps of teams they are not in are those
-    // teams' work, not their day's.) Each part starts from the (status, assignee) index and
-    // joins its step's run and customer by their keys: as `run_id IN (runs of visible
-    // customers)` SQLite listed every visible customer first, and one OR of the three parts
-    // made it walk every active run.
+    // Only the caller's own open steps are read, in disjoint parts: those assigned to them on
+    // a visible customer, and for each role they reach those assigned to it on a customer in
+    // their teams (the admin role's anywhere: admins may act on any step, but the team steps of
+    // teams they are not in are those teams' work, not their day's). Each part reads the front
+    // of an index that ends in the due time, (status, assignee, due) or (status, role, due),
+    // and joins each step's run and customer by key. (As `run_id IN (runs of visible
+    // customers)` SQLite listed every visible customer first; one OR of the parts made it walk
+    // every active run; one sort over all of a part's steps grew with them.)
     let run_of_step: RelationDef = process_step_run::Entity::belongs_to(process_run::Entity)
         .from(process_step_run::Column::RunId)
         .to(process_run::Column::Id)
@@ -418,23 +417,15 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
             .filter(process_step_run::Column::Status.eq(StepStatus::Available))
             .filter(process_run::Column::Status.eq(RunStatus::Active))
     };
-    let team_roles: Vec<Role> = Role::ALL
-        .into_iter()
-        .filter(|r| actor.role.at_least(*r) && *r != Role::Admin)
-        .collect();
-    let mut parts = vec![
-        open().filter(process_step_run::Column::AssigneeId.eq(actor.id)).filter(actor.visible()),
-        open()
+    let mut parts = vec![open().filter(process_step_run::Column::AssigneeId.eq(actor.id)).filter(actor.visible())];
+    for role in Role::ALL.into_iter().filter(|r| actor.role.at_least(*r)) {
+        let by_role = open()
             .filter(process_step_run::Column::AssigneeId.is_null())
-            .filter(process_step_run::Column::AssigneeRole.is_in(team_roles))
-            .filter(customer::Column::TeamId.is_in(actor.teams.iter().copied())),
-    ];
-    if actor.is_admin() {
-        parts.push(
-            open()
-                .filter(process_step_run::Column::AssigneeId.is_null())
-                .filter(process_step_run::Column::AssigneeRole.eq(Role::Admin)),
-        );
+            .filter(process_step_run::Column::AssigneeRole.eq(role));
+        parts.push(match role {
+            Role::Admin => by_role,
+            _ => by_role.filter(customer::Column::TeamId.is_in(actor.teams.iter().copied())),
+        });
     }
     let mut total = 0;
     for part in &parts {
@@ -445,16 +436,20 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
     let skip = offset(page, per_page);
     let mut open = Vec::new();
     if skip < total {
-        // The first `skip + per_page` of each part hold the page's rows, in the same order.
+        // The first `skip + per_page` of each part, those with a due time and those without,
+        // hold the page's rows.
         for part in parts {
-            open.extend(
-                part.order_by_asc(Expr::col((process_step_run::Entity, process_step_run::Column::DueAt)).is_null())
-                    .order_by_asc(process_step_run::Column::DueAt)
-                    .order_by_asc(process_step_run::Column::Id)
-                    .limit(skip + per_page)
-                    .all(db)
-                    .await?,
-            );
+            let dated = part
+                .clone()
+                .filter(process_step_run::Column::DueAt.is_not_null())
+                .order_by_asc(process_step_run::Column::DueAt)
+                .order_by_asc(process_step_run::Column::Id);
+            let undated = part
+                .filter(process_step_run::Column::DueAt.is_null())
+                .order_by_asc(process_step_run::Column::Id);
+            for rows in [dated, undated] {
+                open.extend(rows.limit(skip + per_page).all(db).await?);
+            }
         }
     }
     open.sort_by_key(|s| (s.due_at.is_none(), s.due_at, s.id));
