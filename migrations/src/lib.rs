@@ -14,6 +14,7 @@ mod m20261202_000008_activity_stream;
 mod m20261202_000009_email_headers;
 mod m20261202_000010_leases;
 mod m20261202_000011_my_day_indexes;
+mod m20261202_000012_run_list_indexes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_email_headers::Migration),
             Box::new(m20261202_000010_leases::Migration),
             Box::new(m20261202_000011_my_day_indexes::Migration),
+            Box::new(m20261202_000012_run_list_indexes::Migration),
         ]
     }
 }
