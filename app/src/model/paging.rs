@@ -26,6 +26,12 @@ pub fn offset(page: u64, per_page: u64) -> u64 {
     page.saturating_sub(1).saturating_mul(per_page)
 }
 
+/// How many rows each of "My day"'s lists (follow-ups, steps) shows a page.
+pub const MY_DAY_PER_PAGE: u64 = 20;
+
+/// How far "My day" counts each of its lists: beyond it the page says "1000 or more".
+pub const MY_DAY_COUNT_CAP: u64 = 1_000;
+
 /// One page of a longer list: its rows, how many there are in all, and where this page is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Paged<T> {
@@ -38,6 +44,11 @@ pub struct Paged<T> {
 }
 
 impl<T> Paged<T> {
+    /// A page whose `total` was counted no further than `cap` (beyond it, `capped`).
+    pub fn counted(rows: Vec<T>, total: u64, cap: u64, page: u64, per_page: u64) -> Self {
+        Paged { rows, total: total.min(cap), capped: total >= cap, page, per_page }
+    }
+
     /// How many pages the list has (at least one, even when it is empty).
     pub fn pages(&self) -> u64 {
         self.total.div_ceil(self.per_page.max(1)).max(1)

@@ -522,7 +522,7 @@ async fn my_day_pages_through_many_steps_in_one_order(app: &TestApp) {
 
     let first = runs::my_steps(db, &w.mia, 1).await.unwrap();
     let second = runs::my_steps(db, &w.mia, 2).await.unwrap();
-    assert_eq!((first.total, first.pages(), first.rows.len()), (27, 2, runs::MY_STEPS_PER_PAGE as usize));
+    assert_eq!((first.total, first.pages(), first.rows.len()), (27, 2, app::model::paging::MY_DAY_PER_PAGE as usize));
     assert_eq!((second.total, second.page, second.rows.len()), (27, 2, 7));
     let shown: Vec<i32> = first.rows.iter().chain(&second.rows).map(|m| m.step_run_id).collect();
     assert_eq!(shown, expected, "both pages together are every step once, overdue first, then by due time");

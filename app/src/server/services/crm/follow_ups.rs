@@ -4,7 +4,7 @@
 use crate::server::services::events::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::model::crm::FollowUpView;
-use crate::model::paging::{Paged, check_page, offset};
+use crate::model::paging::{MY_DAY_COUNT_CAP, MY_DAY_PER_PAGE, Paged, check_page, offset};
 use crate::model::states::FollowUpStatus;
 use crate::model::user::Role;
 use sea_orm::sea_query::Expr;
@@ -380,12 +380,6 @@ pub async fn views<C: ConnectionTrait>(
         .collect())
 }
 
-/// How many follow-ups "My day" shows a page.
-pub const MY_DAY_PER_PAGE: u64 = 20;
-
-/// How far "My day" counts its follow-ups: beyond it the page says "1,000 or more".
-pub const MY_DAY_COUNT_CAP: u64 = 1_000;
-
 /// "My day": one page of my open follow-ups due before the end of my day, oldest first; and
 /// how many there are in all, counted up to `MY_DAY_COUNT_CAP`.
 pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> AppResult<Paged<FollowUpView>> {
@@ -404,6 +398,5 @@ pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> App
         .limit(per_page)
         .all(db)
         .await?;
-    let capped = total >= MY_DAY_COUNT_CAP;
-    Ok(Paged { rows: views(db, actor, rows).await?, total, capped, page, per_page })
+    Ok(Paged::counted(views(db, actor, rows).await?, total, MY_DAY_COUNT_CAP, page, per_page))
 }

@@ -14,7 +14,7 @@ mod views;
 
 pub use act::{may_act, act, cancel};
 pub use start::{add_offset, start, on_customer_created, on_stage_changed};
-pub use views::{view, of_customer, list, list_rows, detail, my_steps, MY_STEPS_PER_PAGE};
+pub use views::{view, of_customer, list, list_rows, detail, my_steps};
 
 use crate::error::AppResult;
 use crate::server::entities::{process_run_event, process_step, process_step_run};

@@ -3,7 +3,7 @@
 use crate::model::states::{RunStatus, StepKind, StepStatus};
 use crate::error::{AppError, AppResult};
 use crate::model::user::Role;
-use crate::model::paging::{Paged, check_page, offset};
+use crate::model::paging::{MY_DAY_COUNT_CAP, MY_DAY_PER_PAGE, Paged, check_page, offset};
 use crate::model::crm::CustomInput;
 use crate::model::process::{
     DataInput, MyStep, RunEventView, RunQuery, RunRow, RunView, StepRunView,
@@ -382,18 +382,12 @@ pub async fn detail<C: ConnectionTrait>(
     Ok((run, steps))
 }
 
-/// How many steps "My day" shows a page.
-pub const MY_STEPS_PER_PAGE: u64 = 20;
-
-/// How far "My day" counts a list: beyond it the page says "1,000 or more".
-pub const MY_DAY_COUNT_CAP: u64 = 1_000;
-
 /// "My day": one page of the open steps I may act on (mine, and those of my role in my teams,
 /// approvals included), overdue first, then by due time; and how many there are in all,
 /// counted up to `MY_DAY_COUNT_CAP`.
 pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> AppResult<Paged<MyStep>> {
     let page = check_page(page)?;
-    let per_page = MY_STEPS_PER_PAGE;
+    let per_page = MY_DAY_PER_PAGE;
     // Only the caller's own open steps are read, in disjoint parts: those assigned to them on
     // a visible customer, and for each role they reach those assigned to it on a customer in
     // their teams (the admin role's anywhere: admins may act on any step, but the team steps of
@@ -431,11 +425,9 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
     for part in &parts {
         total += count_up_to(db, part.clone(), MY_DAY_COUNT_CAP).await?;
     }
-    let capped = total >= MY_DAY_COUNT_CAP;
-    let total = std::cmp::min(total, MY_DAY_COUNT_CAP);
     let skip = offset(page, per_page);
     let mut open = Vec::new();
-    if skip < total {
+    if skip < std::cmp::min(total, MY_DAY_COUNT_CAP) {
         // The first `skip + per_page` of each part, those with a due time and those without,
         // hold the page's rows.
         for part in parts {
@@ -506,5 +498,5 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
             })
         })
         .collect();
-    Ok(Paged { rows, total, capped, page, per_page })
+    Ok(Paged::counted(rows, total, MY_DAY_COUNT_CAP, page, per_page))
 }
