@@ -36,6 +36,9 @@ enum Command {
     },
     /// Add demo teams and users (one per role) when the database has no user yet.
     SeedDemo,
+    /// Print the REST API's OpenAPI document (what `/api/v1/openapi.json` serves), to generate
+    /// a client without a running instance.
+    Openapi,
     /// Benchmark data: the demo data, then this many more customers and interactions (for
     /// `make bench-crm`; use an empty database).
     SeedBench {
@@ -116,6 +119,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let n = server::assets::precompress(&dir)
                 .map_err(|e| format!("could not precompress {}: {e}", dir.display()))?;
             tracing::info!("precompressed {n} file(s) in {}", dir.display());
+            Ok(())
+        }
+        Command::Openapi => {
+            let doc = serde_json::to_string_pretty(server::rest::document()).map_err(|e| e.to_string())?;
+            println!("{doc}");
             Ok(())
         }
         Command::Migrate => {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// A page of a list: its rows, where it is and how many there are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub page: u64,
@@ -27,12 +28,14 @@ impl<T> Page<T> {
 
 /// A whole list, not paged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct List<T> {
     pub data: Vec<T>,
 }
 
 /// A customer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub id: i32,
     pub kind: CustomerKind,
@@ -57,6 +60,7 @@ pub struct Customer {
 
 /// An interaction logged on a customer (a call, a meeting, an email, a note).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Interaction {
     pub id: i32,
     pub customer_id: i32,
@@ -70,6 +74,7 @@ pub struct Interaction {
 
 /// A follow-up; after a change that scheduled the next one, `next` is that one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FollowUp {
     pub id: i32,
     pub customer_id: i32,
@@ -83,11 +88,13 @@ pub struct FollowUp {
     pub completed_by: Option<i32>,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(no_recursion))]
     pub next: Option<Box<FollowUp>>,
 }
 
 /// A process template in the list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateSummary {
     pub id: i32,
     pub name: String,
@@ -101,6 +108,7 @@ pub struct TemplateSummary {
 
 /// One version of a template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateVersion {
     pub id: i32,
     pub number: i32,
@@ -110,6 +118,7 @@ pub struct TemplateVersion {
 
 /// A step of the version new runs start on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateStep {
     pub id: i32,
     pub position: i32,
@@ -128,6 +137,7 @@ pub struct TemplateStep {
 
 /// A process template with its versions and the steps of the version new runs start on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Template {
     pub id: i32,
     pub name: String,
@@ -142,6 +152,7 @@ pub struct Template {
 
 /// A step of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunStep {
     pub id: i32,
     pub position: i32,
@@ -169,6 +180,7 @@ pub struct RunStep {
 
 /// A run of a process on a customer; with its steps where one run is asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Run {
     pub id: i32,
     pub template_id: i32,

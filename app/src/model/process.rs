@@ -306,9 +306,11 @@ pub struct RunQuery {
 
 /// The JSON form of a template, for review and provisioning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TemplateExport {
     pub name: String,
     pub goal: String,
+    /// `manual` (the default), `customer_created` or `stage_changed`.
     #[serde(default = "manual")]
     pub trigger: String,
     /// The stage key for a `stage_changed` trigger.
@@ -321,27 +323,34 @@ fn manual() -> String {
     "manual".into()
 }
 
+/// A step in a template's JSON form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StepExport {
     pub title: String,
     #[serde(default)]
     pub guidance: String,
     #[serde(default)]
     pub tip: String,
+    /// `task`, `data`, `approval` or `stop`.
     pub kind: String,
     /// `owner`, `role:<role>` or `user:<email>`.
     #[serde(default = "owner")]
     pub assignee: String,
+    /// Due this many `due_unit`s after `due_from`; none: no due time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_amount: Option<i32>,
+    /// `hours` or `days` (the default).
     #[serde(default = "days")]
     pub due_unit: String,
+    /// `start` (of the run, the default) or `previous` (step done).
     #[serde(default = "start")]
     pub due_from: String,
     #[serde(default)]
     pub working_days: bool,
     #[serde(default)]
     pub optional: bool,
+    /// The custom field keys a `data` step asks for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
 }

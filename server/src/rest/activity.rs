@@ -3,7 +3,7 @@
 //! customer page and "My day".
 
 use app::model::states::FollowUpStatus;
-use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
+use super::{ApiError, ApiResult, Caller, ERRORS, ErrorResponse, PageParams, body, page_json, paging, time};
 use app::error::AppError;
 use app::model::api;
 use app::server::entities::{follow_up, interaction};
@@ -62,7 +62,14 @@ fn follow_up_json(f: follow_up::Model) -> api::FollowUp {
     }
 }
 
-/// `GET /api/v1/customers/{id}/interactions`: newest first, `page` and `per_page`.
+/// A customer's interactions, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/interactions",
+    tag = "activity",
+    params(("id" = i32, Path, description = "The customer's id."), PageParams),
+    responses((status = 200, description = "One page.", body = api::Page<api::Interaction>), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn list_interactions(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -74,9 +81,11 @@ pub async fn list_interactions(
     Ok(page_json(rows.into_iter().map(interaction_json).collect(), paged, total))
 }
 
-#[derive(Debug, Deserialize)]
+/// An interaction to log.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InteractionInput {
+    /// `call`, `meeting`, `email` or `note`.
     kind: String,
     /// RFC 3339; default now.
     occurred_at: Option<String>,
@@ -85,7 +94,15 @@ pub struct InteractionInput {
     outcome: String,
 }
 
-/// `POST /api/v1/customers/{id}/interactions`.
+/// Log an interaction (call, meeting, email or note) on a customer you can see.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/interactions",
+    tag = "activity",
+    params(("id" = i32, Path, description = "The customer's id.")),
+    request_body = InteractionInput,
+    responses((status = 201, description = "The interaction.", body = api::Interaction), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn log_interaction(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -109,9 +126,20 @@ pub async fn log_interaction(
     Ok((StatusCode::CREATED, Json(interaction_json(created))))
 }
 
-/// `GET /api/v1/follow-ups`: by default my open ones. `assignee` (a user id, `me` or `any`),
-/// `customer` (an id), `status` (`open`, `done`, `cancelled` or `any`), `overdue=1`, `page`,
-/// `per_page`; soonest due first.
+/// Follow-ups on customers you can see: by default your open ones, soonest due first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/follow-ups",
+    tag = "activity",
+    params(
+        ("assignee" = Option<String>, Query, description = "A user id, `me` (the default) or `any`."),
+        ("customer" = Option<i32>, Query, description = "A customer id."),
+        ("status" = Option<String>, Query, description = "`open` (the default), `done`, `cancelled` or `any`."),
+        ("overdue" = Option<String>, Query, description = "`1`: only open follow-ups already due."),
+        PageParams,
+    ),
+    responses((status = 200, description = "One page.", body = api::Page<api::FollowUp>), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn list_follow_ups(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -147,9 +175,10 @@ pub async fn list_follow_ups(
 
 /// A new follow-up: `due_at` in RFC 3339, or a local `YYYY-MM-DDTHH:MM` read in the
 /// assignee's timezone; the assignee defaults to the caller.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpInput {
+    /// RFC 3339 (`2026-12-01T09:00:00Z`), or `YYYY-MM-DDTHH:MM` read in the assignee's timezone.
     due_at: String,
     assignee_id: Option<i32>,
     #[serde(default)]
@@ -166,17 +195,26 @@ impl FollowUpInput {
 }
 
 /// The body of `POST /api/v1/follow-ups`: a [`FollowUpInput`] on a customer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewFollowUpInput {
     customer_id: i32,
+    /// RFC 3339 (`2026-12-01T09:00:00Z`), or `YYYY-MM-DDTHH:MM` read in the assignee's timezone.
     due_at: String,
+    /// You by default.
     assignee_id: Option<i32>,
     #[serde(default)]
     note: String,
 }
 
-/// `POST /api/v1/follow-ups`.
+/// Schedule a follow-up on a customer you can see.
+#[utoipa::path(
+    post,
+    path = "/api/v1/follow-ups",
+    tag = "activity",
+    request_body = NewFollowUpInput,
+    responses((status = 201, description = "The follow-up.", body = api::FollowUp), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn create_follow_up(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -192,7 +230,7 @@ pub async fn create_follow_up(
 }
 
 /// What `PATCH /api/v1/follow-ups/{id}` does.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FollowUpChange {
     /// Done; with `next`, the next one is scheduled in the same step.
@@ -201,8 +239,16 @@ pub enum FollowUpChange {
     Cancel,
 }
 
-/// `PATCH /api/v1/follow-ups/{id}`: the follow-up after the change, and the next one when
-/// one was scheduled. A follow-up already closed is a 409.
+/// Mark a follow-up done (optionally scheduling the next one), reschedule or cancel it: its
+/// assignee, or someone who may edit the customer. A follow-up already closed is a 409.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/follow-ups/{id}",
+    tag = "activity",
+    params(("id" = i32, Path, description = "The follow-up's id.")),
+    request_body = FollowUpChange,
+    responses((status = 200, description = "The follow-up after the change; `next` holds the one scheduled with it.", body = api::FollowUp), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn change_follow_up(
     State(state): State<AppState>,
     Caller(actor): Caller,

@@ -1,6 +1,6 @@
 //! `/api/v1/customers` and `/api/v1/customers/{id}`.
 
-use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
+use super::{ApiError, ApiResult, Caller, ERRORS, ErrorResponse, PageParams, body, page_json, paging, time};
 use app::error::AppError;
 use app::model::api;
 use app::model::crm::{CustomerForm, CustomerQuery};
@@ -73,8 +73,25 @@ async fn one_customer(state: &AppState, c: customer::Model) -> ApiResult<api::Cu
     list.pop().ok_or(ApiError(AppError::NotFound))
 }
 
-/// `GET /api/v1/customers`: the list's filters (`q`, `owner`, `team`, `stage`, `tag`,
-/// `overdue`, `incomplete`), `sort`, `page` (1-based) and `per_page` (1 to 200, default 50).
+/// List the customers you may see, filtered and sorted.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers",
+    operation_id = "list_customers",
+    tag = "customers",
+    params(
+        ("q" = Option<String>, Query, description = "Matches name, email, phone or tag."),
+        ("owner" = Option<String>, Query, description = "A user id, or `me`."),
+        ("team" = Option<i32>, Query, description = "A team id."),
+        ("stage" = Option<String>, Query, description = "A lifecycle stage key."),
+        ("tag" = Option<String>, Query, description = "A tag."),
+        ("overdue" = Option<String>, Query, description = "`1`: only customers with an overdue follow-up."),
+        ("incomplete" = Option<String>, Query, description = "`1`: only customers whose data is incomplete or stale."),
+        ("sort" = Option<String>, Query, description = "`name`, `follow_up`, `interaction` or `quality`; prefix `-` to reverse."),
+        PageParams,
+    ),
+    responses((status = 200, description = "One page.", body = api::Page<api::Customer>), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -87,18 +104,22 @@ pub async fn list(
     Ok(page_json(customer_json(&state, rows).await?, paged, total))
 }
 
-/// The body of `POST` and `PATCH`: every field optional for `PATCH`.
-#[derive(Debug, Default, Deserialize)]
+/// The body of `POST` and `PATCH`: every field optional for `PATCH`; `name` needed to create.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
+    /// `organisation` (the default) or `person`.
     kind: Option<String>,
     name: Option<String>,
     email: Option<String>,
     phone: Option<String>,
+    /// A lifecycle stage key; the first stage by default.
     stage: Option<String>,
+    /// The owner's user id; you by default.
     owner_id: Option<i32>,
     tags: Option<Vec<String>>,
     notes: Option<String>,
+    /// Custom field values by field key.
     custom: Option<BTreeMap<String, String>>,
     /// Save even though a customer with a near-identical name exists.
     #[serde(default)]
@@ -127,6 +148,15 @@ impl CustomerInput {
     }
 }
 
+/// Create a customer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers",
+    operation_id = "create_customer",
+    tag = "customers",
+    request_body = CustomerInput,
+    responses((status = 201, description = "The new customer.", body = api::Customer), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -144,6 +174,15 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(one_customer(&state, created).await?)))
 }
 
+/// One customer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}",
+    operation_id = "get_customer",
+    tag = "customers",
+    params(("id" = i32, Path, description = "The customer's id.")),
+    responses((status = 200, description = "The customer.", body = api::Customer), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn get(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -153,6 +192,16 @@ pub async fn get(
     Ok(Json(one_customer(&state, c).await?))
 }
 
+/// Change the given fields of a customer you may edit.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/customers/{id}",
+    operation_id = "change_customer",
+    tag = "customers",
+    params(("id" = i32, Path, description = "The customer's id.")),
+    request_body = CustomerInput,
+    responses((status = 200, description = "The customer after the change.", body = api::Customer), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn patch(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -166,6 +215,15 @@ pub async fn patch(
     Ok(Json(one_customer(&state, updated).await?))
 }
 
+/// Delete a customer you may edit, with its contacts, interactions and follow-ups.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/customers/{id}",
+    operation_id = "delete_customer",
+    tag = "customers",
+    params(("id" = i32, Path, description = "The customer's id.")),
+    responses((status = 204, description = "Deleted."), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Caller(actor): Caller,

@@ -5,72 +5,126 @@
 
 mod activity;
 mod customers;
-mod openapi;
 mod processes;
-
-pub use openapi::openapi_document;
 
 use app::error::AppError;
 use app::server::auth::CurrentUser;
 use app::server::services::platform::access::Actor;
 use app::server::state::AppState;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
 use axum::{Json, Router};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+use utoipa::OpenApi as _;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Every route of the API, as (method, path) in OpenAPI form; `openapi.json` is built from the
-/// same list, and a test checks both ways.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/api/v1/openapi.json"),
-    ("get", "/api/v1/customers"),
-    ("post", "/api/v1/customers"),
-    ("get", "/api/v1/customers/{id}"),
-    ("patch", "/api/v1/customers/{id}"),
-    ("delete", "/api/v1/customers/{id}"),
-    ("get", "/api/v1/customers/{id}/interactions"),
-    ("post", "/api/v1/customers/{id}/interactions"),
-    ("get", "/api/v1/follow-ups"),
-    ("post", "/api/v1/follow-ups"),
-    ("patch", "/api/v1/follow-ups/{id}"),
-    ("get", "/api/v1/process-templates"),
-    ("post", "/api/v1/process-templates"),
-    ("get", "/api/v1/process-templates/{id}"),
-    ("get", "/api/v1/process-runs"),
-    ("post", "/api/v1/process-runs"),
-    ("get", "/api/v1/process-runs/{id}"),
-    ("post", "/api/v1/process-runs/{id}/steps/{step_id}"),
-];
+/// The document's frame; its paths and schemas come from the handlers `api()` registers.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Rapport API",
+        version = "1",
+        description = "Customers, their interactions and follow-ups, and guided processes. Authenticate with a personal API token from your profile page: `Authorization: Bearer <token>`. Every call acts with that user's permissions."
+    ),
+    security(("bearer" = [])),
+    modifiers(&BearerToken),
+    components(schemas(ErrorResponse))
+)]
+struct ApiDoc;
+
+/// The `bearer` security scheme every route but the document itself asks for.
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, doc: &mut OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// Every route of the API with its handler: each handler's `#[utoipa::path]` says what it
+/// takes and answers, and the document is made of exactly these.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(openapi_json))
+        .routes(routes!(customers::list, customers::create))
+        .routes(routes!(customers::get, customers::patch, customers::delete))
+        .routes(routes!(activity::list_interactions, activity::log_interaction))
+        .routes(routes!(activity::list_follow_ups, activity::create_follow_up))
+        .routes(routes!(activity::change_follow_up))
+        .routes(routes!(processes::list_templates, processes::import_template))
+        .routes(routes!(processes::get_template))
+        .routes(routes!(processes::list_runs, processes::start_run))
+        .routes(routes!(processes::get_run))
+        .routes(routes!(processes::act_on_step))
+}
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi::serve))
-        .route("/api/v1/customers", get(customers::list).post(customers::create))
-        .route(
-            "/api/v1/customers/{id}",
-            get(customers::get).patch(customers::patch).delete(customers::delete),
-        )
-        .route(
-            "/api/v1/customers/{id}/interactions",
-            get(activity::list_interactions).post(activity::log_interaction),
-        )
-        .route("/api/v1/follow-ups", get(activity::list_follow_ups).post(activity::create_follow_up))
-        .route("/api/v1/follow-ups/{id}", patch(activity::change_follow_up))
-        .route(
-            "/api/v1/process-templates",
-            get(processes::list_templates).post(processes::import_template),
-        )
-        .route("/api/v1/process-templates/{id}", get(processes::get_template))
-        .route("/api/v1/process-runs", get(processes::list_runs).post(processes::start_run))
-        .route("/api/v1/process-runs/{id}", get(processes::get_run))
-        .route(
-            "/api/v1/process-runs/{id}/steps/{step_id}",
-            axum::routing::post(processes::act_on_step),
-        )
-        // Anything else under the API answers in the API's JSON, not with the HTML 404 page.
-        .route("/api/v1/{*rest}", axum::routing::any(|| async { ApiError(AppError::NotFound) }))
+    let (router, _) = api().split_for_parts();
+    // Anything else under the API answers in the API's JSON, not with the HTML 404 page.
+    router.route("/api/v1/{*rest}", axum::routing::any(|| async { ApiError(AppError::NotFound) }))
+}
+
+/// The OpenAPI document of the API, generated once from its handlers and types.
+pub fn document() -> &'static OpenApi {
+    static DOCUMENT: OnceLock<OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| api().split_for_parts().1)
+}
+
+/// Every route of the API as (method, path) in OpenAPI form, from the document.
+pub fn routes() -> Vec<(String, String)> {
+    let mut routes = Vec::new();
+    for (path, item) in &document().paths.paths {
+        let methods = serde_json::to_value(item).unwrap_or_default();
+        for (method, _) in methods.as_object().into_iter().flatten() {
+            if ["get", "put", "post", "delete", "patch", "head", "options", "trace"].contains(&method.as_str()) {
+                routes.push((method.clone(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+/// This document, with this instance as its server.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "api",
+    security(()),
+    responses((status = 200, description = "The OpenAPI document."))
+)]
+async fn openapi_json(State(state): State<AppState>) -> Json<OpenApi> {
+    let mut doc = document().clone();
+    doc.servers = Some(vec![utoipa::openapi::Server::new(state.config.base_url.clone())]);
+    Json(doc)
+}
+
+/// An error as the API answers it, with its status.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for programs: `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `validation_failed`, `duplicate`, `bad_request`, `internal` …
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+    /// Per field, what is wrong with it (a validation error).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+    /// The other customer, when a new or changed customer would duplicate it (409).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_id: Option<i32>,
 }
 
 /// An error as the API answers it: `{"error": {"code", "message", "fields"?}}` with its
@@ -86,20 +140,20 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let mut body = json!({ "code": e.code(), "message": e.to_string() });
+        let mut body = ErrorBody { code: e.code().into(), message: e.to_string(), fields: None, duplicate_id: None };
         let mut status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if let AppError::Validation { fields, .. } = &e {
-            body["fields"] = json!(fields);
+            body.fields = Some(fields.clone());
             if let Some(id) = e.value("duplicate_id").and_then(|v| v.parse::<i32>().ok()) {
                 status = StatusCode::CONFLICT;
-                body["code"] = json!("duplicate");
-                body["duplicate_id"] = json!(id);
+                body.code = "duplicate".into();
+                body.duplicate_id = Some(id);
             }
         }
         if status == StatusCode::INTERNAL_SERVER_ERROR {
-            body["message"] = json!(AppError::Internal.to_string());
+            body.message = AppError::Internal.to_string();
         }
-        (status, Json(json!({ "error": body }))).into_response()
+        (status, Json(ErrorResponse { error: body })).into_response()
     }
 }
 
@@ -182,6 +236,20 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     })
 }
 
+
+/// What every error response is, in the document.
+const ERRORS: &str = "The error: 401 not signed in, 403 not allowed, 404 no such record (or not visible to you), 409 a conflict (a duplicate names `duplicate_id`), 422 invalid input with a message per field.";
+
+/// The paging parameters of a list, as the document shows them; `paging` reads them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct PageParams {
+    /// 1-based page number.
+    page: Option<u64>,
+    /// Rows a page, 1 to 200; default 50.
+    per_page: Option<u64>,
+}
 
 /// `page` (1-based, default 1) and `per_page` (1 to 200, default 50) from the query string, as
 /// (page, per_page, offset).

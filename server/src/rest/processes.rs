@@ -2,10 +2,11 @@
 //! form a process page exports) and runs (`/api/v1/process-runs`, start one; act on a step with
 //! `POST /api/v1/process-runs/{id}/steps/{step_id}`), through the same services as the pages.
 
-use super::{ApiError, ApiResult, Caller, body, page_json, paging, time};
+use super::{ApiError, ApiResult, Caller, ERRORS, ErrorResponse, PageParams, body, page_json, paging, time};
 use app::error::AppError;
 use app::model::api;
 use app::model::process::RunQuery;
+use app::model::states::RunStatus;
 use app::server::entities::{process_run, process_step, process_step_run};
 use app::server::services::processes;
 use app::server::services::processes::runs::{self, StepAction};
@@ -17,7 +18,13 @@ use axum::Json;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// `GET /api/v1/process-templates`: the processes you may see (admins: all, archived too).
+/// The processes you may see (admins: all, archived too).
+#[utoipa::path(
+    get,
+    path = "/api/v1/process-templates",
+    tag = "processes",
+    responses((status = 200, description = "The processes.", body = api::List<api::TemplateSummary>), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn list_templates(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -38,7 +45,16 @@ pub async fn list_templates(
     Ok(Json(api::List { data }))
 }
 
-/// `POST /api/v1/process-templates[?publish=1]`: creates a process from its JSON form (admins).
+/// Create a process from its JSON form (as `/processes/{id}/export.json` gives it);
+/// `publish=1` publishes it at once. Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/process-templates",
+    tag = "processes",
+    params(("publish" = Option<String>, Query, description = "`1`: publish the imported version.")),
+    request_body = app::model::process::TemplateExport,
+    responses((status = 201, description = "The new process.", body = api::Template), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn import_template(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -102,8 +118,14 @@ async fn template_json(
     })
 }
 
-/// `GET /api/v1/process-templates/{id}`: a process with its versions and the steps of the
-/// version new runs start on.
+/// A process with its versions and the steps of the version new runs start on.
+#[utoipa::path(
+    get,
+    path = "/api/v1/process-templates/{id}",
+    tag = "processes",
+    params(("id" = i32, Path, description = "The process's id.")),
+    responses((status = 200, description = "The process.", body = api::Template), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn get_template(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -163,8 +185,22 @@ async fn full_run(
     Ok(api::Run { steps: Some(steps.into_iter().map(|(s, d)| step_json(s, d)).collect()), ..run_json(run) })
 }
 
-/// `GET /api/v1/process-runs`: runs on customers you may see; `template`, `customer`,
-/// `status`, `owner` (`me` or an id), `team`, `overdue=1`, paged.
+/// Runs on customers you may see, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/process-runs",
+    tag = "processes",
+    params(
+        ("template" = Option<i32>, Query, description = "A process id."),
+        ("customer" = Option<i32>, Query, description = "A customer id."),
+        ("status" = Option<RunStatus>, Query, description = "Only runs in this state."),
+        ("owner" = Option<String>, Query, description = "A user id, or `me`."),
+        ("team" = Option<i32>, Query, description = "A team id (of the customer)."),
+        ("overdue" = Option<String>, Query, description = "`1`: only active runs with a step past due."),
+        PageParams,
+    ),
+    responses((status = 200, description = "One page.", body = api::Page<api::Run>), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn list_runs(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -191,13 +227,21 @@ pub async fn list_runs(
     Ok(page_json(rows.into_iter().map(run_json).collect(), paging, total))
 }
 
-#[derive(Deserialize)]
+/// A process to start on a customer.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewRun {
     template_id: i32,
     customer_id: i32,
 }
 
-/// `POST /api/v1/process-runs`: starts a process on a customer you can see; you own the run.
+/// Start a process on a customer you can see; you own the run.
+#[utoipa::path(
+    post,
+    path = "/api/v1/process-runs",
+    tag = "processes",
+    request_body = NewRun,
+    responses((status = 201, description = "The run with its steps.", body = api::Run), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn start_run(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -208,7 +252,14 @@ pub async fn start_run(
     Ok((StatusCode::CREATED, Json(full_run(&state, &actor, run.id).await?)))
 }
 
-/// `GET /api/v1/process-runs/{id}`: a run with its steps.
+/// A run with its steps: state, assignee, timings, decisions.
+#[utoipa::path(
+    get,
+    path = "/api/v1/process-runs/{id}",
+    tag = "processes",
+    params(("id" = i32, Path, description = "The run's id.")),
+    responses((status = 200, description = "The run.", body = api::Run), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn get_run(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -217,17 +268,33 @@ pub async fn get_run(
     Ok(Json(full_run(&state, &actor, id).await?))
 }
 
-#[derive(Deserialize)]
+/// What to do with a step.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct StepChange {
+    /// `complete`, `skip`, `approve` or `reject`.
     action: String,
+    /// For a data step: field key to value; messages come back as `data.<key>`.
     #[serde(default)]
     data: BTreeMap<String, String>,
+    /// Why a step is skipped or an approval rejected.
     #[serde(default)]
     reason: String,
 }
 
-/// `POST /api/v1/process-runs/{id}/steps/{step_id}`: `complete` (with `data` for a data step),
-/// `skip` or `reject` (with a `reason`), or `approve`.
+/// Act on a step: complete (a data step with `data`), skip an optional step or reject an
+/// approval (with `reason`), or approve. Only someone the step allows; 409 says what happened
+/// if someone else acted first.
+#[utoipa::path(
+    post,
+    path = "/api/v1/process-runs/{id}/steps/{step_id}",
+    tag = "processes",
+    params(
+        ("id" = i32, Path, description = "The run's id."),
+        ("step_id" = i32, Path, description = "The step's id in the run."),
+    ),
+    request_body = StepChange,
+    responses((status = 200, description = "The run after the step changed.", body = api::Run), (status = "4XX", description = ERRORS, body = ErrorResponse))
+)]
 pub async fn act_on_step(
     State(state): State<AppState>,
     Caller(actor): Caller,
