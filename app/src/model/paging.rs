@@ -29,8 +29,17 @@ pub fn offset(page: u64, per_page: u64) -> u64 {
 /// How many rows each of "My day"'s lists (follow-ups, steps) shows a page.
 pub const MY_DAY_PER_PAGE: u64 = 20;
 
-/// How far "My day" counts each of its lists: beyond it the page says "1000 or more".
-pub const MY_DAY_COUNT_CAP: u64 = 1_000;
+/// How far "My day" counts each of its lists on its first pages: beyond it the page says
+/// "200 or more". Each count reads at most this many index entries, so it costs the same
+/// however many open steps and follow-ups there are.
+pub const MY_DAY_COUNT_CAP: u64 = 200;
+
+/// How far to count a list for `page` (already checked) with `per_page` rows: at least
+/// `MY_DAY_COUNT_CAP`, and one row past the page, so that a list longer than the cap always
+/// has a next page to go on to.
+pub fn count_cap(page: u64, per_page: u64) -> u64 {
+    MY_DAY_COUNT_CAP.max(offset(page, per_page).saturating_add(per_page).saturating_add(1))
+}
 
 /// One page of a longer list: its rows, how many there are in all, and where this page is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -69,5 +78,18 @@ mod tests {
             assert!(err.field_error("page").is_some(), "{bad}");
         }
         assert_eq!(offset(3, 25), 50);
+    }
+
+    #[test]
+    fn counting_goes_one_row_past_the_page_beyond_the_cap() {
+        let first = MY_DAY_COUNT_CAP / MY_DAY_PER_PAGE;
+        assert_eq!(count_cap(1, MY_DAY_PER_PAGE), MY_DAY_COUNT_CAP);
+        assert_eq!(count_cap(first, MY_DAY_PER_PAGE), MY_DAY_COUNT_CAP + 1, "the cap's last page still sees a next one");
+        let deep = count_cap(first + 5, MY_DAY_PER_PAGE);
+        assert_eq!(deep, (first + 5) * MY_DAY_PER_PAGE + 1);
+        // A list counted to the cap on a deep page has pages past it.
+        let paged: Paged<()> = Paged::counted(Vec::new(), deep, deep, first + 5, MY_DAY_PER_PAGE);
+        assert!(paged.capped && paged.pages() > first + 5, "{paged:?}");
+        assert_eq!(count_cap(MAX_PAGE, 200), (MAX_PAGE - 1) * 200 + 201);
     }
 }

@@ -386,6 +386,36 @@ async fn interactions_and_follow_ups_keep_the_customer_current(app: &TestApp) {
     let mut ids: Vec<i32> = first.rows.iter().chain(&second.rows).map(|f| f.id).collect();
     ids.dedup();
     assert_eq!(ids.len(), 22, "no follow-up on both pages");
+
+    // Past the count's cap the list says "or more" and still pages on to the last one.
+    use app::model::paging::{MY_DAY_COUNT_CAP, MY_DAY_PER_PAGE};
+    use app::server::entities::follow_up;
+    use sea_orm::{EntityTrait, Set};
+    let due = chrono::Utc::now() - chrono::Duration::days(400);
+    let more = MY_DAY_COUNT_CAP + 8 - 22;
+    follow_up::Entity::insert_many((0..more).map(|i| follow_up::ActiveModel {
+        customer_id: Set(cid.parse().unwrap()),
+        assignee_id: Set(w.nora_id),
+        due_at: Set(due + chrono::Duration::minutes(i as i64)),
+        note: Set(format!("bulk {i}")),
+        status: Set(app::model::states::FollowUpStatus::Open),
+        created_at: Set(due),
+        ..Default::default()
+    }))
+    .exec(&app.state.db)
+    .await
+    .unwrap();
+    let all = MY_DAY_COUNT_CAP + 8;
+    let first: Paged<FollowUpView> = app.ok(&w.nora, "/api/crm/my_day", &[("page", "1")]).await;
+    assert_eq!((first.total, first.capped), (MY_DAY_COUNT_CAP, true), "counted to the cap");
+    let at_cap = (MY_DAY_COUNT_CAP / MY_DAY_PER_PAGE).to_string();
+    let at_cap: Paged<FollowUpView> = app.ok(&w.nora, "/api/crm/my_day", &[("page", &at_cap)]).await;
+    assert!(at_cap.capped && at_cap.pages() > at_cap.page, "a next page after the cap's: {:?}", (at_cap.total, at_cap.page));
+    let last = all.div_ceil(MY_DAY_PER_PAGE);
+    let last_page: Paged<FollowUpView> = app.ok(&w.nora, "/api/crm/my_day", &[("page", &last.to_string())]).await;
+    assert_eq!((last_page.total, last_page.capped, last_page.pages()), (all, false, last), "the last page knows the whole count");
+    assert_eq!(last_page.rows.len() as u64, all - (last - 1) * MY_DAY_PER_PAGE);
+    assert_eq!(last_page.rows.last().map(|f| f.note.as_str()), Some(""), "the newest due (the 22 typed ones) come last");
 }
 
 async fn edits_are_recorded_field_by_field_in_the_change_history(app: &TestApp) {

@@ -4,7 +4,7 @@
 use crate::server::services::events::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::model::crm::FollowUpView;
-use crate::model::paging::{MY_DAY_COUNT_CAP, MY_DAY_PER_PAGE, Paged, check_page, offset};
+use crate::model::paging::{MY_DAY_PER_PAGE, Paged, check_page, count_cap, offset};
 use crate::model::states::FollowUpStatus;
 use crate::model::user::Role;
 use sea_orm::sea_query::Expr;
@@ -381,7 +381,7 @@ pub async fn views<C: ConnectionTrait>(
 }
 
 /// "My day": one page of my open follow-ups due before the end of my day, oldest first; and
-/// how many there are in all, counted up to `MY_DAY_COUNT_CAP`.
+/// how many there are in all, counted up to `count_cap` (a little past this page).
 pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> AppResult<Paged<FollowUpView>> {
     let page = check_page(page)?;
     let per_page = MY_DAY_PER_PAGE;
@@ -390,7 +390,8 @@ pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> App
         .filter(follow_up::Column::AssigneeId.eq(actor.id))
         .filter(follow_up::Column::Status.eq(FollowUpStatus::Open))
         .filter(follow_up::Column::DueAt.lt(end));
-    let total = count_up_to(db, due.clone(), MY_DAY_COUNT_CAP).await?;
+    let cap = count_cap(page, per_page);
+    let total = count_up_to(db, due.clone(), cap).await?;
     let rows = due
         .order_by_asc(follow_up::Column::DueAt)
         .order_by_asc(follow_up::Column::Id)
@@ -398,5 +399,5 @@ pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> App
         .limit(per_page)
         .all(db)
         .await?;
-    Ok(Paged::counted(views(db, actor, rows).await?, total, MY_DAY_COUNT_CAP, page, per_page))
+    Ok(Paged::counted(views(db, actor, rows).await?, total, cap, page, per_page))
 }

@@ -3,7 +3,7 @@
 use crate::model::states::{RunStatus, StepKind, StepStatus};
 use crate::error::{AppError, AppResult};
 use crate::model::user::Role;
-use crate::model::paging::{MY_DAY_COUNT_CAP, MY_DAY_PER_PAGE, Paged, check_page, offset};
+use crate::model::paging::{MY_DAY_PER_PAGE, Paged, check_page, count_cap, offset};
 use crate::model::crm::CustomInput;
 use crate::model::process::{
     DataInput, MyStep, RunEventView, RunQuery, RunRow, RunView, StepRunView,
@@ -384,7 +384,7 @@ pub async fn detail<C: ConnectionTrait>(
 
 /// "My day": one page of the open steps I may act on (mine, and those of my role in my teams,
 /// approvals included), overdue first, then by due time; and how many there are in all,
-/// counted up to `MY_DAY_COUNT_CAP`.
+/// counted up to `count_cap` (a little past this page).
 pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> AppResult<Paged<MyStep>> {
     let page = check_page(page)?;
     let per_page = MY_DAY_PER_PAGE;
@@ -421,13 +421,14 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
             _ => by_role.filter(customer::Column::TeamId.is_in(actor.teams.iter().copied())),
         });
     }
+    let cap = count_cap(page, per_page);
     let mut total = 0;
     for part in &parts {
-        total += count_up_to(db, part.clone(), MY_DAY_COUNT_CAP).await?;
+        total += count_up_to(db, part.clone(), cap).await?;
     }
     let skip = offset(page, per_page);
     let mut open = Vec::new();
-    if skip < std::cmp::min(total, MY_DAY_COUNT_CAP) {
+    if skip < std::cmp::min(total, cap) {
         // The first `skip + per_page` of each part, those with a due time and those without,
         // hold the page's rows.
         for part in parts {
@@ -498,5 +499,5 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
             })
         })
         .collect();
-    Ok(Paged::counted(rows, total, MY_DAY_COUNT_CAP, page, per_page))
+    Ok(Paged::counted(rows, total, cap, page, per_page))
 }
