@@ -132,17 +132,22 @@ test.describe.serial('customers', () => {
     await page.getByLabel('Fresh for (days)').fill('0');
     await page.getByRole('button', { name: 'Create field' }).click();
     await expect(page.locator('#field-freshness_days-error')).toContainText('from 1 to 3650');
+    await expect(page.locator('#field-pattern_example-error')).toContainText('Give an example');
     await expect(page.getByLabel('Pattern (text)')).toHaveValue('[A-Z]{2}-[0-9]{5}');
+    await page.getByLabel('Example (with a pattern)').fill('AB-12345');
     await page.getByLabel('Fresh for (days)').fill('');
     await page.getByRole('button', { name: 'Create field' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Custom fields');
     await expect(page.getByRole('article', { name: 'Account number' })).toContainText('account_number');
+    await expect(page.getByRole('article', { name: 'Account number' })).toContainText('like AB-12345');
 
     await openHydrated(page, '/customers/new');
     await page.getByLabel('Name').fill('Juniper Joinery');
     await page.getByLabel('Account number (required)').fill('JJ-12');
     await page.getByRole('button', { name: 'Create customer' }).click();
-    await expect(page.locator('#field-cf_account_number-error')).toContainText('expected form');
+    // The message and the hint show the admin's example, never the regular expression.
+    await expect(page.locator('#field-cf_account_number-error')).toHaveText('Enter it in the form AB-12345.');
+    await expect(page.locator('#field-cf_account_number-hint')).toContainText('In the form AB-12345.');
     await expect(page.getByLabel('Name')).toHaveValue('Juniper Joinery');
     await expect(page.getByLabel('Account number (required)')).toHaveValue('JJ-12');
     await page.getByLabel('Account number (required)').fill('JJ-12345');

@@ -15,6 +15,7 @@ mod m20261202_000009_email_headers;
 mod m20261202_000010_leases;
 mod m20261202_000011_my_day_indexes;
 mod m20261202_000012_run_list_indexes;
+mod m20261203_000013_pattern_examples;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_leases::Migration),
             Box::new(m20261202_000011_my_day_indexes::Migration),
             Box::new(m20261202_000012_run_list_indexes::Migration),
+            Box::new(m20261203_000013_pattern_examples::Migration),
         ]
     }
 }

@@ -243,6 +243,9 @@ pub struct CustomFieldForm {
     pub min_value: String,
     pub max_value: String,
     pub pattern: String,
+    /// A value that matches `pattern` ("AB-12345"): required with a pattern, and what users
+    /// are shown instead of the pattern.
+    pub pattern_example: String,
     pub owner_role: String,
     /// Days a value stays fresh; empty: never stale.
     pub freshness_days: String,
@@ -259,6 +262,7 @@ impl CustomFieldForm {
             ("min_value", self.min_value.clone()),
             ("max_value", self.max_value.clone()),
             ("pattern", self.pattern.clone()),
+            ("pattern_example", self.pattern_example.clone()),
             ("owner_role", self.owner_role.clone()),
             ("freshness_days", self.freshness_days.clone()),
         ]

@@ -55,6 +55,7 @@ async fn world(app: &TestApp) -> World {
             label: "Contract number".into(),
             field_type: "text".into(),
             pattern: "C-[0-9]{4}".into(),
+            pattern_example: "C-1234".into(),
             owner_role: "manager".into(),
             ..Default::default()
         },

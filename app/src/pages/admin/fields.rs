@@ -75,6 +75,9 @@ fn DefinitionFields(initial: CustomFieldForm, error: Signal<Option<AppError>>, c
                 <Field label="Pattern (text)" name="pattern" maxlength=200
                     hint="A regular expression the whole value must match, e.g. [A-Z]{2}-[0-9]{5}."
                     value=value("pattern", &initial.pattern) error=field_error(error, "pattern")/>
+                <Field label="Example (with a pattern)" name="pattern_example" maxlength=80
+                    hint="A value that fits the pattern, e.g. AB-12345. People see it as the field's hint and when a value does not fit, never the pattern."
+                    value=value("pattern_example", &initial.pattern_example) error=field_error(error, "pattern_example")/>
             </div>
         </fieldset>
     }
@@ -131,7 +134,10 @@ fn FieldCard(f: CustomFieldView, toggle: ServerAction<SetFieldActive>) -> impl I
         (a, b) => rules.push(format!("{a} to {b}")),
     }
     if !d.pattern.is_empty() {
-        rules.push(format!("pattern {}", d.pattern));
+        rules.push(match d.pattern_example.as_str() {
+            "" => format!("pattern {} (no example yet: edit the field to add one)", d.pattern),
+            example => format!("pattern {}, like {example}", d.pattern),
+        });
     }
     let freshness = match d.freshness_days.as_str() {
         "" => "Never goes stale".to_string(),

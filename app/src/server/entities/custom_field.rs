@@ -17,6 +17,8 @@ pub struct Model {
     pub min_value: Option<f64>,
     pub max_value: Option<f64>,
     pub pattern: Option<String>,
+    /// A value that matches `pattern`, shown to users instead of the pattern.
+    pub pattern_example: Option<String>,
     pub owner_role: Role,
     pub freshness_days: Option<i32>,
     pub position: i32,

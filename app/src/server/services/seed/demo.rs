@@ -353,6 +353,7 @@ async fn seed_fields<C: sea_orm::ConnectionTrait>(db: &C) -> AppResult<Vec<custo
                 min_value: Set(None),
                 max_value: Set(None),
                 pattern: Set(pattern.map(String::from)),
+                pattern_example: Set(pattern.map(|_| "AB-12345".to_string())),
                 owner_role: Set(owner),
                 freshness_days: Set(fresh),
                 position: Set(i as i32 + 1),

@@ -68,6 +68,7 @@ fn form_of(f: &custom_field::Model) -> CustomFieldForm {
         min_value: number_text(f.min_value),
         max_value: number_text(f.max_value),
         pattern: f.pattern.clone().unwrap_or_default(),
+        pattern_example: f.pattern_example.clone().unwrap_or_default(),
         owner_role: f.owner_role.as_str().to_string(),
         freshness_days: f.freshness_days.map(|d| d.to_string()).unwrap_or_default(),
     }
@@ -80,6 +81,7 @@ struct CheckedField {
     min_value: Option<f64>,
     max_value: Option<f64>,
     pattern: Option<String>,
+    pattern_example: Option<String>,
     owner_role: Role,
     freshness_days: Option<i32>,
 }
@@ -129,12 +131,24 @@ fn check_definition(form: &CustomFieldForm) -> AppResult<CheckedField> {
         errors.insert("max_value".into(), "The maximum must not be below the minimum.".into());
     }
     let pattern = form.pattern.trim();
+    let example = form.pattern_example.trim();
+    let uses_pattern = !pattern.is_empty() && field_type == "text";
     if !pattern.is_empty() {
         if pattern.chars().count() > 200 {
             errors.insert("pattern".into(), "Keep the pattern under 200 characters.".into());
-        } else if let Err(e) = compile(pattern) {
-            let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
-            errors.insert("pattern".into(), format!("This is not a valid pattern: {first}"));
+        } else {
+            match compile(pattern) {
+                Err(e) => {
+                    let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                    errors.insert("pattern".into(), format!("This is not a valid pattern: {first}"));
+                }
+                Ok(re) if uses_pattern => {
+                    if let Err(message) = check_example(&re, example) {
+                        errors.insert("pattern_example".into(), message.into());
+                    }
+                }
+                Ok(_) => {}
+            }
         }
     }
     let owner_role = Role::parse(form.owner_role.trim());
@@ -160,10 +174,25 @@ fn check_definition(form: &CustomFieldForm) -> AppResult<CheckedField> {
         options: if field_type == "choice" { options.join("\n") } else { String::new() },
         min_value: min_value.filter(|_| field_type == "number"),
         max_value: max_value.filter(|_| field_type == "number"),
-        pattern: Some(pattern.to_string()).filter(|p| !p.is_empty() && field_type == "text"),
+        pattern: Some(pattern.to_string()).filter(|_| uses_pattern),
+        pattern_example: Some(example.to_string()).filter(|_| uses_pattern),
         owner_role,
         freshness_days,
     })
+}
+
+/// The example an admin gives with a pattern: people see it instead of the pattern, so it must
+/// be there and fit.
+fn check_example(pattern: &regex::Regex, example: &str) -> Result<(), &'static str> {
+    if example.is_empty() {
+        Err("Give an example of a value that fits the pattern, like AB-12345: people see it instead of the pattern.")
+    } else if example.chars().count() > 80 {
+        Err("Keep the example under 80 characters.")
+    } else if !pattern.is_match(example) {
+        Err("This example does not fit the pattern.")
+    } else {
+        Ok(())
+    }
 }
 
 /// A key from the label, or the admin's own: lower-case letters, digits and underscores.
@@ -233,6 +262,7 @@ pub async fn create<C: TransactionTrait + ConnectionTrait>(
         min_value: Set(checked.min_value),
         max_value: Set(checked.max_value),
         pattern: Set(checked.pattern),
+        pattern_example: Set(checked.pattern_example),
         owner_role: Set(checked.owner_role),
         freshness_days: Set(checked.freshness_days),
         position: Set(position),
@@ -276,6 +306,7 @@ pub async fn update<C: TransactionTrait + ConnectionTrait>(
     changed.min_value = Set(checked.min_value);
     changed.max_value = Set(checked.max_value);
     changed.pattern = Set(checked.pattern);
+    changed.pattern_example = Set(checked.pattern_example);
     changed.owner_role = Set(checked.owner_role);
     changed.freshness_days = Set(checked.freshness_days);
     let updated = changed.update(&txn).await?;

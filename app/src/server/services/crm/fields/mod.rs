@@ -75,6 +75,11 @@ fn describe(field: &custom_field::Model) -> String {
             (None, None) => parts.push("A number.".into()),
         },
         "date" => parts.push("A date.".into()),
+        "text" => {
+            if let Some(example) = field.pattern_example.as_deref().filter(|e| !e.is_empty() && field.pattern.is_some()) {
+                parts.push(format!("In the form {example}."));
+            }
+        }
         _ => {}
     }
     if let Some(days) = field.freshness_days {
@@ -143,7 +148,10 @@ pub fn check_value(field: &custom_field::Model, raw: &str) -> Result<String, Str
             if let Some(pattern) = field.pattern.as_deref().filter(|p| !p.is_empty()) {
                 let matches = compile(pattern).is_ok_and(|re| re.is_match(value));
                 if !matches {
-                    return Err(format!("This does not have the expected form ({pattern})."));
+                    return Err(match field.pattern_example.as_deref().filter(|e| !e.is_empty()) {
+                        Some(example) => format!("Enter it in the form {example}."),
+                        None => "This is not in the form this field expects; ask an admin for an example.".to_string(),
+                    });
                 }
             }
             Ok(value.to_string())
@@ -383,6 +391,7 @@ mod tests {
             min_value: Some(0.0),
             max_value: Some(100.0),
             pattern: Some(r"[A-Z]{2}-\d{5}".into()),
+            pattern_example: Some("AB-12345".into()),
             owner_role: Role::Member,
             freshness_days: Some(30),
             position: 1,
@@ -403,6 +412,17 @@ mod tests {
         assert_eq!(check_value(&field("text"), "AB-12345"), Ok("AB-12345".into()));
         assert!(check_value(&field("text"), "AB-12345x").is_err(), "the whole value must match");
         assert_eq!(check_value(&field("text"), "  "), Ok(String::new()));
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_the_pattern_is_told_the_example_never_the_pattern() {
+        let message = check_value(&field("text"), "12345").unwrap_err();
+        assert_eq!(message, "Enter it in the form AB-12345.");
+        assert_eq!(describe(&field("text")), "In the form AB-12345. Re-confirm every 30 days. Kept current by members.");
+        let without = custom_field::Model { pattern_example: None, ..field("text") };
+        let message = check_value(&without, "12345").unwrap_err();
+        assert!(!message.contains('['), "no regular expression in {message:?}");
+        assert!(!describe(&without).contains("form"));
     }
 
 }
