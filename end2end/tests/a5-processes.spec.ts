@@ -70,6 +70,12 @@ test.describe.serial('guided processes', () => {
     await expect(page.getByRole('listitem', { name: 'Record the contact details' })).toBeVisible();
     await hydrated(page);
     const second = page.getByRole('region', { name: 'Add a step' });
+    // The form is empty again, focus on Title: the next step inherits nothing from this one.
+    await expect(second.getByLabel('Title')).toHaveValue('');
+    await expect(second.getByLabel('Title')).toBeFocused();
+    await expect(second.getByLabel('Kind')).toHaveValue('task');
+    await expect(second.getByLabel('Guidance')).toHaveValue('');
+    await expect(second.getByLabel('Email', { exact: true })).not.toBeChecked();
     await second.getByLabel('Title').fill('Manager sign-off');
     await second.getByLabel('Kind').selectOption('approval');
     await second.getByLabel('Assignee').selectOption('role');

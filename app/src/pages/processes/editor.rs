@@ -211,6 +211,25 @@ fn Preview(v: VersionDetail) -> impl IntoView {
     }
 }
 
+/// Once a step is added (with JavaScript: the page stays, and so would what was typed), the
+/// form is empty again and focus is back on Title, so the next step inherits nothing from the
+/// last. Without JavaScript the post ends in a fresh page, which is empty anyway.
+fn clear_after_adding(add: ServerAction<AddProcessStep>, form: NodeRef<leptos::html::Form>) {
+    use leptos::wasm_bindgen::JsCast;
+    Effect::new(move |_| {
+        if !add.value().with(|v| matches!(v, Some(Ok(_)))) {
+            return;
+        }
+        let Some(form) = form.get_untracked() else { return };
+        form.reset();
+        if let Ok(Some(title)) = form.query_selector("[name='step[title]']")
+            && let Ok(title) = title.dyn_into::<leptos::web_sys::HtmlElement>()
+        {
+            let _ = title.focus();
+        }
+    });
+}
+
 #[component]
 pub fn VersionPage() -> impl IntoView {
     let params = use_params_map();
@@ -247,6 +266,8 @@ pub fn VersionPage() -> impl IntoView {
         },
     );
     let save_error = action_error(save);
+    let add_form = NodeRef::<leptos::html::Form>::new();
+    clear_after_adding(add, add_form);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -360,7 +381,7 @@ pub fn VersionPage() -> impl IntoView {
                                                 view! {
                                                     <section class="panel" id="step-form" aria-labelledby="step-form-title">
                                                         <h2 id="step-form-title">"Add a step"</h2>
-                                                        <ActionForm action=add attr:class="stack-form">
+                                                        <ActionForm action=add node_ref=add_form attr:class="stack-form">
                                                             <input type="hidden" name="version_id" value=vid.to_string()/>
                                                             <StepFields initial=initial error=error field_choices=field_choices user_choices=user_choices/>
                                                             <button type="submit" class="button button-primary">"Add step"</button>
