@@ -171,6 +171,14 @@ pub async fn cancel_run(run_id: i32, reason: String) -> Result<(), AppError> {
     })
 }
 
+/// Finishes a run whose required steps are all done, leaving out the optional steps still open.
+#[server(prefix = "/api", endpoint = "processes/finish_run")]
+pub async fn finish_run(run_id: i32) -> Result<(), AppError> {
+    use crate::server::services::processes::runs;
+    let (caller, actor) = Caller::signed_in()?.with_actor().await?;
+    runs::finish(caller.db(), &actor, run_id).await
+}
+
 /// Creates a process with an empty draft, then opens the draft.
 #[server(prefix = "/api", endpoint = "admin/processes/create_process")]
 pub async fn create_process(name: String, goal: String) -> Result<i32, AppError> {

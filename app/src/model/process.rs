@@ -249,6 +249,11 @@ pub struct RunView {
     pub finished: Option<String>,
     pub cancel_reason: Option<String>,
     pub can_cancel: bool,
+    /// Optional steps still open once every required step is finished (the run stays open
+    /// for them); 0 otherwise.
+    pub optional_left: usize,
+    /// Whether the viewer may finish the run now, leaving those out.
+    pub can_finish: bool,
     pub done: usize,
     pub total: usize,
     pub steps: Vec<StepRunView>,

@@ -387,6 +387,49 @@ async fn stop_steps_block_what_follows_and_only_optional_steps_are_skipped(app: 
     assert_eq!(runs::start(db, &w.sam, template, c.id).await.unwrap_err(), AppError::NotFound);
 }
 
+/// An optional step after the last required one can still be done: the run stays open until
+/// every step is done or skipped, or until its owner finishes it without the optional ones.
+async fn an_optional_step_after_the_last_required_one_keeps_the_run_open(app: &TestApp) {
+    let w = world(app).await;
+    let db = &app.state.db;
+    let gift = StepForm { optional: "on".into(), ..step("Send a welcome gift", "task") };
+    let (template, _) = published(app, &w, "Welcome", vec![step("Call", "task"), gift]).await;
+    let c = customer_of(app, &w.nina, "Acme").await;
+
+    // Done by hand: the optional step is done after the last required one.
+    let run = runs::start(db, &w.nina, template, c.id).await.unwrap();
+    let s = steps_of(app, run.id).await;
+    let early = runs::finish(db, &w.nina, run.id).await.unwrap_err();
+    assert!(matches!(&early, AppError::Conflict(m) if m.contains("1 required step is still to do")), "{early:?}");
+    runs::act(db, &w.nina, run.id, s[0].id, complete()).await.unwrap();
+    assert_eq!(run_of(app, run.id).await.status.as_str(), "active", "the optional step is still open");
+    assert_eq!(steps_of(app, run.id).await[1].status.as_str(), "available");
+    let seen = runs::view(db, &w.nina, run.id).await.unwrap();
+    assert_eq!((seen.optional_left, seen.can_finish), (1, true));
+    let teammate = runs::view(db, &w.nora, run.id).await.unwrap();
+    assert_eq!((teammate.optional_left, teammate.can_finish), (1, false), "only the owner or an admin finishes a run");
+    assert_eq!(runs::finish(db, &w.nora, run.id).await.unwrap_err(), AppError::Forbidden);
+    runs::act(db, &w.nina, run.id, s[1].id, complete()).await.unwrap();
+    assert_eq!(run_of(app, run.id).await.status.as_str(), "completed");
+    assert_eq!(steps_of(app, run.id).await[1].status.as_str(), "done");
+    let done = runs::view(db, &w.nina, run.id).await.unwrap();
+    assert_eq!((done.optional_left, done.can_finish), (0, false));
+
+    // Finished by its owner without the optional step: it is marked left out.
+    let run = runs::start(db, &w.nina, template, c.id).await.unwrap();
+    let s = steps_of(app, run.id).await;
+    runs::act(db, &w.nina, run.id, s[0].id, complete()).await.unwrap();
+    runs::finish(db, &w.nina, run.id).await.unwrap();
+    assert_eq!(run_of(app, run.id).await.status.as_str(), "completed");
+    let left = steps_of(app, run.id).await.remove(1);
+    assert_eq!(left.status.as_str(), "skipped");
+    assert!(left.skip_reason.as_deref().is_some_and(|r| r.starts_with("Left out when")), "{left:?}");
+    let view = runs::view(db, &w.nina, run.id).await.unwrap();
+    assert!(view.events.iter().any(|e| e.text.contains("finished the run, leaving out 1 optional step")), "{:?}", view.events);
+    let again = runs::finish(db, &w.nina, run.id).await.unwrap_err();
+    assert!(matches!(&again, AppError::Conflict(m) if m.contains("complete")), "{again:?}");
+}
+
 async fn triggers_start_one_active_run_per_customer(app: &TestApp) {
     let w = world(app).await;
     let db = &app.state.db;
@@ -792,6 +835,7 @@ on_both_databases!(
     a_draft_is_checked_before_it_is_published,
     a_run_goes_through_data_approval_rework_and_completes,
     stop_steps_block_what_follows_and_only_optional_steps_are_skipped,
+    an_optional_step_after_the_last_required_one_keeps_the_run_open,
     triggers_start_one_active_run_per_customer,
     my_day_lists_my_open_steps_and_approvals_overdue_first,
     my_day_pages_through_many_steps_in_one_order,

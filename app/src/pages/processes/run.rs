@@ -2,7 +2,7 @@
 //! assignee and due time, the actions the viewer may take, and who did what when.
 
 use super::{KindBadge, Progress, RunState, StepState};
-use crate::api::processes::{CancelRun, CompleteStep, DecideStep, SkipStep, get_run};
+use crate::api::processes::{CancelRun, CompleteStep, DecideStep, FinishRun, SkipStep, get_run};
 use crate::components::form::{FormError, action_error, error_about};
 use crate::error::AppError;
 use crate::model::process::{DataInput, RunView, StepRunView};
@@ -206,6 +206,31 @@ fn CancelForm(r: RunView, cancel: ServerAction<CancelRun>) -> impl IntoView {
     }
 }
 
+/// Once every required step is done, the optional steps still open keep the run open: they
+/// can be done or skipped, or the run finished without them.
+#[component]
+fn OptionalLeft(r: RunView, finish: ServerAction<FinishRun>) -> impl IntoView {
+    let n = r.optional_left;
+    let text = if n == 1 {
+        "Every required step is done. 1 optional step is still open: do it or skip it, and the run completes.".to_string()
+    } else {
+        format!("Every required step is done. {n} optional steps are still open: do or skip each, and the run completes.")
+    };
+    view! {
+        <section class="panel notice" aria-labelledby="finish-title">
+            <h2 id="finish-title">"Nearly done"</h2>
+            <p>{text}</p>
+            <FormError error=action_error(finish)/>
+            {r.can_finish.then(|| view! {
+                <ActionForm action=finish attr:class="inline-form">
+                    <input type="hidden" name="run_id" value=r.id.to_string()/>
+                    <button type="submit" class="button">"Finish the run without them"</button>
+                </ActionForm>
+            })}
+        </section>
+    }
+}
+
 #[component]
 pub fn RunPage() -> impl IntoView {
     let params = use_params_map();
@@ -216,6 +241,7 @@ pub fn RunPage() -> impl IntoView {
         decide: ServerAction::<DecideStep>::new(),
     };
     let cancel = ServerAction::<CancelRun>::new();
+    let finish = ServerAction::<FinishRun>::new();
     let data = Resource::new(
         move || {
             (
@@ -224,6 +250,7 @@ pub fn RunPage() -> impl IntoView {
                 actions.skip.version().get(),
                 actions.decide.version().get(),
                 cancel.version().get(),
+                finish.version().get(),
             )
         },
         |(id, ..)| async move {
@@ -270,10 +297,12 @@ pub fn RunPage() -> impl IntoView {
                                 <div class="customer-main">
                                     <section class="panel" aria-labelledby="steps-title">
                                         <h2 id="steps-title">"Steps"</h2>
+                                        <p class="muted">"The run completes when every step is done or skipped. Optional steps may be skipped with a reason; the run stays open for one until then."</p>
                                         <ol class="run-steps">
                                             {r.steps.clone().into_iter().map(|s| view! { <RunStep s=s run_id=r.id actions=actions/> }).collect_view()}
                                         </ol>
                                     </section>
+                                    {(r.optional_left > 0).then(|| view! { <OptionalLeft r=r.clone() finish=finish/> })}
                                     {r.can_cancel.then(|| view! { <CancelForm r=r.clone() cancel=cancel/> })}
                                 </div>
                                 <div class="customer-side">

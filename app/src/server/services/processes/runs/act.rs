@@ -21,10 +21,12 @@ use super::{StepAction, defs_of, event, step_runs};
 use super::start::{due_of, owner_zone};
 use super::views::when;
 
-/// Brings the run's steps in line with the rules and completes the run when every required
-/// step is finished. Steps are open up to and including the first unfinished stop step; an
-/// approval opens only once every required step before it is finished. `user_id` is whose
-/// action this follows (the completion is theirs).
+/// Brings the run's steps in line with the rules and completes the run when every step is
+/// finished (done, approved or skipped). Steps are open up to and including the first
+/// unfinished stop step; an approval opens only once every required step before it is
+/// finished. An optional step left open after the last required one keeps the run open: it can
+/// still be done or skipped, or its owner finishes the run (`finish`). `user_id` is whose action
+/// this follows (the completion is theirs).
 pub(super) async fn refresh<C: ConnectionTrait>(
     db: &C,
     run: &process_run::Model,
@@ -48,7 +50,7 @@ pub(super) async fn refresh<C: ConnectionTrait>(
         .collect();
     let open = crate::model::process::open_steps(&flags);
     let mut previous_completed: Option<DateTime<Utc>> = None;
-    let mut all_required_finished = true;
+    let mut all_finished = true;
     for (i, sr) in steps.iter().enumerate() {
         let Some(def) = defs.get(&sr.step_id) else { continue };
         let done = sr.status.finished();
@@ -73,33 +75,108 @@ pub(super) async fn refresh<C: ConnectionTrait>(
             change.update(db).await?;
         }
         previous_completed = if done { sr.completed_at } else { None };
-        if !done && !def.optional {
-            all_required_finished = false;
-        }
+        all_finished &= done;
     }
-    if all_required_finished && run.status == RunStatus::Active {
+    if all_finished && run.status == RunStatus::Active {
+        complete(db, run, c, user_id, "Every step is done: the run is complete.".into()).await?;
+    }
+    Ok(())
+}
+
+/// Marks the run complete, in its history and as an event.
+async fn complete<C: ConnectionTrait>(
+    db: &C,
+    run: &process_run::Model,
+    c: &customer::Model,
+    user_id: i32,
+    text: String,
+) -> AppResult<()> {
+    process_run::ActiveModel {
+        id: Set(run.id),
+        status: Set(RunStatus::Completed.into()),
+        finished_at: Set(Some(now())),
+        active_key: Set(None),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    event(db, run.id, None, None, "completed", text).await?;
+    events::emit(db, user_id, Event::RunCompleted { customer: c, run_id: run.id }).await
+}
+
+/// Whether the run's owner (or an admin) may finish it now: it is active, every required step
+/// is finished and some optional step is not.
+pub fn may_finish(actor: &Actor, run: &process_run::Model, left: &Left) -> Result<(), AppError> {
+    if run.owner_id != actor.id && !actor.is_admin() {
+        return Err(AppError::Forbidden);
+    }
+    if run.status != RunStatus::Active {
+        return Err(ended(run));
+    }
+    if left.required > 0 {
+        return Err(AppError::Conflict(format!(
+            "{} required step{} still to do: a run is finished early by cancelling it.",
+            left.required,
+            if left.required == 1 { " is" } else { "s are" }
+        )));
+    }
+    Ok(())
+}
+
+/// The unfinished steps of a run, required and optional.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Left {
+    pub required: usize,
+    pub optional: usize,
+}
+
+impl Left {
+    pub fn of(steps: &[process_step_run::Model], defs: &HashMap<i32, process_step::Model>) -> Self {
+        let mut left = Left::default();
         for sr in steps.iter().filter(|s| !s.status.finished()) {
-            process_step_run::ActiveModel {
-                id: Set(sr.id),
-                status: Set(StepStatus::Skipped.into()),
-                skip_reason: Set(Some("Not done before the run completed.".into())),
-                ..Default::default()
+            if defs.get(&sr.step_id).is_some_and(|d| d.optional) {
+                left.optional += 1;
+            } else {
+                left.required += 1;
             }
-            .update(db)
-            .await?;
         }
-        process_run::ActiveModel {
-            id: Set(run.id),
-            status: Set(RunStatus::Completed.into()),
-            finished_at: Set(Some(at)),
-            active_key: Set(None),
+        left
+    }
+}
+
+/// Finishes a run whose required steps are all done: the optional steps still open are marked
+/// skipped ("left out when the run was finished") and the run is complete. Its owner or an
+/// admin may.
+pub async fn finish<C: TransactionTrait + ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> AppResult<()> {
+    let txn = begin_write(db).await?;
+    let run = process_run::Entity::find_by_id(run_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let c = visible_customer(&txn, actor, run.customer_id).await?;
+    let run = lock(&txn, run.id).await?;
+    let defs = defs_of(&txn, run.version_id).await?;
+    let steps = step_runs(&txn, run.id).await?;
+    let left = Left::of(&steps, &defs);
+    may_finish(actor, &run, &left)?;
+    let reason = format!("Left out when {} finished the run.", actor.name);
+    for sr in steps.iter().filter(|s| !s.status.finished()) {
+        process_step_run::ActiveModel {
+            id: Set(sr.id),
+            status: Set(StepStatus::Skipped.into()),
+            skip_reason: Set(Some(reason.clone())),
             ..Default::default()
         }
-        .update(db)
+        .update(&txn)
         .await?;
-        event(db, run.id, None, None, "completed", "Every required step is done: the run is complete.".into()).await?;
-        events::emit(db, user_id, Event::RunCompleted { customer: c, run_id: run.id }).await?;
     }
+    let text = match left.optional {
+        0 => format!("{} finished the run.", actor.name),
+        1 => format!("{} finished the run, leaving out 1 optional step.", actor.name),
+        n => format!("{} finished the run, leaving out {n} optional steps.", actor.name),
+    };
+    complete(&txn, &run, &c, actor.id, text).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ mod act;
 mod start;
 mod views;
 
-pub use act::{may_act, act, cancel};
+pub use act::{Left, may_act, may_finish, act, cancel, finish};
 pub use start::{add_offset, start, on_customer_created, on_stage_changed};
 pub use views::{view, of_customer, list, list_rows, detail, my_steps};
 

@@ -24,7 +24,7 @@ use sea_orm::{
 use std::collections::{BTreeMap, HashMap};
 
 use super::{PER_PAGE, defs_of, step_runs};
-use super::act::may_act;
+use super::act::{Left, may_act, may_finish};
 
 fn who(people: &HashMap<i32, String>, id: Option<i32>) -> String {
     id.and_then(|i| people.get(&i).cloned())
@@ -183,6 +183,7 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
         });
     }
     let finished_count = steps.iter().filter(|s| s.status.finished()).count();
+    let left = Left::of(&steps, &defs);
     Ok(RunView {
         id: run.id,
         template_id: run.template_id,
@@ -198,6 +199,8 @@ pub async fn view<C: ConnectionTrait>(db: &C, actor: &Actor, run_id: i32) -> App
         finished: run.finished_at.map(|t| times::display(t, tz)),
         cancel_reason: run.cancel_reason.clone(),
         can_cancel: active && (run.owner_id == actor.id || actor.is_admin()),
+        optional_left: if active && left.required == 0 { left.optional } else { 0 },
+        can_finish: left.optional > 0 && may_finish(actor, &run, &left).is_ok(),
         done: finished_count,
         total: steps.len(),
         steps: views,
