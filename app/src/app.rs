@@ -88,200 +88,161 @@ fn AppFrame() -> impl IntoView {
         <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <TopBar/>
             <main id="main" class="content" tabindex="-1">
-                <Routes fallback=|| view! { <pages::errors::NotFound/> }>
-                    <Route path=path!("/") ssr=SsrMode::Async view=Page::Home/>
-                    <Route path=path!("/signin") ssr=SsrMode::Async view=Page::SignIn/>
-                    <Route path=path!("/setup") ssr=SsrMode::Async view=Page::Setup/>
-                    <Route path=path!("/forgot-password") ssr=SsrMode::Async view=Page::ForgotPassword/>
-                    <Route path=path!("/reset-password") ssr=SsrMode::Async view=Page::ResetPassword/>
-                    <Route path=path!("/accept-invite") ssr=SsrMode::Async view=Page::AcceptInvite/>
-                    <Route path=path!("/customers") ssr=SsrMode::Async view=Page::Customers/>
-                    <Route path=path!("/customers/new") ssr=SsrMode::Async view=Page::NewCustomer/>
-                    <Route path=path!("/customers/import") ssr=SsrMode::Async view=Page::Imports/>
-                    <Route path=path!("/customers/import/:id") ssr=SsrMode::Async view=Page::Import/>
-                    <Route path=path!("/customers/:id") ssr=SsrMode::Async view=Page::Customer/>
-                    <Route path=path!("/customers/:id/edit") ssr=SsrMode::Async view=Page::EditCustomer/>
-                    <Route path=path!("/processes") ssr=SsrMode::Async view=Page::Processes/>
-                    <Route path=path!("/processes/:id") ssr=SsrMode::Async view=Page::Process/>
-                    <Route path=path!("/processes/versions/:id") ssr=SsrMode::Async view=Page::Version/>
-                    <Route path=path!("/runs/:id") ssr=SsrMode::Async view=Page::Run/>
-                    <Route path=path!("/profile") ssr=SsrMode::Async view=Page::Profile/>
-                    <Route path=path!("/admin/users") ssr=SsrMode::Async view=Page::Users/>
-                    <Route path=path!("/admin/teams") ssr=SsrMode::Async view=Page::Teams/>
-                    <Route path=path!("/admin/fields") ssr=SsrMode::Async view=Page::Fields/>
-                    <Route path=path!("/admin/fields/new") ssr=SsrMode::Async view=Page::NewField/>
-                    <Route path=path!("/admin/fields/:id") ssr=SsrMode::Async view=Page::EditField/>
-                    <Route path=path!("/admin/stages") ssr=SsrMode::Async view=Page::Stages/>
-                    <Route path=path!("/admin/audit") ssr=SsrMode::Async view=Page::Audit/>
-                    <Route path=path!("/admin/mailbox") ssr=SsrMode::Async view=Page::Mailbox/>
-                </Routes>
+                <PageRoutes/>
             </main>
         </div>
     }
 }
 
-/// Every page of the route table. With the `split` feature (`cargo leptos build --split
-/// --lib-features split --bin-features split`, as `make run`/`test`/`bench` build) the browser
-/// loads a page's code on first use, one wasm chunk per area (account, home, customers,
-/// processes, admin), so the first load carries the shell, the router and the sign-in and
-/// setup pages, not every page; the server names the chunks of the page it renders as preloads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-// A plain byte: it is the argument of the split points, which are `extern "C"` calls in the wasm.
-#[repr(u8)]
-pub enum Page {
-    SignIn,
-    Setup,
-    ForgotPassword,
-    ResetPassword,
-    AcceptInvite,
-    Profile,
-    Home,
-    Customers,
-    NewCustomer,
-    Imports,
-    Import,
-    Customer,
-    EditCustomer,
-    Processes,
-    Process,
-    Version,
-    Run,
-    Users,
-    Teams,
-    Fields,
-    NewField,
-    EditField,
-    Stages,
-    Audit,
-    Mailbox,
-}
-
-/// The areas, one wasm chunk each, but for the entry pages.
-#[derive(Clone, Copy)]
-enum Area {
-    /// Sign-in and first-run setup: in the first-loaded wasm, so the page everyone starts on
-    /// hydrates without fetching chunks (and its server render names none as preloads).
-    Entry,
-    Account,
-    Home,
-    Customers,
-    Processes,
-    Admin,
-}
-
-impl Page {
-    fn area(self) -> Area {
-        use Page::*;
-        match self {
-            SignIn | Setup => Area::Entry,
-            ForgotPassword | ResetPassword | AcceptInvite | Profile => Area::Account,
-            Home => Area::Home,
-            Customers | NewCustomer | Imports | Import | Customer | EditCustomer => Area::Customers,
-            Processes | Process | Version | Run => Area::Processes,
-            Users | Teams | Fields | NewField | EditField | Stages | Audit | Mailbox => Area::Admin,
+// The route table. Each page is declared once, in its area: its variant, its path and its view.
+// The macro makes the `Page` enum (one inner enum per area, so each area's match has no
+// catch-all arm: a page without a view does not compile), the `<Route>` of each page, the
+// area of each page and the area functions. With the `split` feature (`cargo leptos build
+// --split --lib-features split --bin-features split`, as `make run`/`test`/`bench` build) the
+// browser loads a page's code on first use, one wasm chunk per area (`#[lazy]` functions), so
+// the first load carries the shell, the router and the entry pages, not every page; the server
+// names the chunks of the page it renders as preloads.
+macro_rules! route_table {
+    (
+        $(#[$entry_doc:meta])*
+        $entry:ident in $entry_fn:ident { $( $epage:ident $epath:tt => $eview:expr, )* }
+        $(
+            $(#[$doc:meta])*
+            $area:ident in $area_fn:ident { $( $page:ident $path:tt => $view:expr, )* }
+        )*
+    ) => {
+        /// The pages of each area; the argument of an area's split point, which is an
+        /// `extern "C"` call in the wasm, so each is a plain byte.
+        pub mod page {
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            #[repr(u8)]
+            pub enum $entry { $( $epage, )* }
+            $(
+                #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+                #[repr(u8)]
+                pub enum $area { $( $page, )* }
+            )*
         }
-    }
-}
 
-impl ChooseView for Page {
-    async fn choose(self) -> AnyView {
-        // Without the `split` feature the areas are plain functions in the one wasm.
-        macro_rules! call {
-            ($area:ident) => {{
-                #[cfg(feature = "split")]
-                let view = $area(self).await;
-                #[cfg(not(feature = "split"))]
-                let view = $area(self);
-                view
-            }};
+        /// Every page of the route table, by area.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Page {
+            $(#[$entry_doc])*
+            $entry(page::$entry),
+            $( $(#[$doc])* $area(page::$area), )*
         }
-        match self.area() {
-            Area::Entry => entry_page(self),
-            Area::Account => call!(account_area),
-            Area::Home => call!(home_area),
-            Area::Customers => call!(customers_area),
-            Area::Processes => call!(processes_area),
-            Area::Admin => call!(admin_area),
+
+        /// The `<Route>` of every page, with the not-found page for any other path.
+        #[component]
+        fn PageRoutes() -> impl IntoView {
+            view! {
+                <Routes fallback=|| view! { <pages::errors::NotFound/> }>
+                    $( <Route path=path!($epath) ssr=SsrMode::Async view=Page::$entry(page::$entry::$epage)/> )*
+                    $( $( <Route path=path!($path) ssr=SsrMode::Async view=Page::$area(page::$area::$page)/> )* )*
+                </Routes>
+            }
         }
-    }
 
-    /// Loads the area's chunk. The router awaits this before it hydrates a server-rendered
-    /// page, so that `choose` is ready at once and hydrates the page in place.
-    async fn preload(&self) {
-        #[cfg(all(feature = "hydrate", feature = "split"))]
-        match self.area() {
-            Area::Entry => {}
-            Area::Account => __preload_account_area().await,
-            Area::Home => __preload_home_area().await,
-            Area::Customers => __preload_customers_area().await,
-            Area::Processes => __preload_processes_area().await,
-            Area::Admin => __preload_admin_area().await,
+        impl ChooseView for Page {
+            async fn choose(self) -> AnyView {
+                match self {
+                    Page::$entry(p) => $entry_fn(p),
+                    $(
+                        // Without the `split` feature the areas are plain functions in the one wasm.
+                        Page::$area(p) => {
+                            #[cfg(feature = "split")]
+                            let view = $area_fn(p).await;
+                            #[cfg(not(feature = "split"))]
+                            let view = $area_fn(p);
+                            view
+                        }
+                    )*
+                }
+            }
+
+            /// Loads the area's chunk. The router awaits this before it hydrates a
+            /// server-rendered page, so that `choose` is ready at once and hydrates the page in
+            /// place.
+            async fn preload(&self) {
+                #[cfg(all(feature = "hydrate", feature = "split"))]
+                preload_area(*self).await;
+            }
         }
+
+        /// The entry pages are in the first-loaded wasm, so the page everyone starts on hydrates
+        /// without fetching chunks (and its server render names none as preloads).
+        fn $entry_fn(p: page::$entry) -> AnyView {
+            match p {
+                $( page::$entry::$epage => $eview.into_any(), )*
+            }
+        }
+
+        $(
+            #[cfg_attr(feature = "split", lazy)]
+            fn $area_fn(p: page::$area) -> AnyView {
+                match p {
+                    $( page::$area::$page => $view.into_any(), )*
+                }
+            }
+        )*
+    };
+}
+
+route_table! {
+    /// Sign-in and first-run setup.
+    Entry in entry_page {
+        SignIn "/signin" => view! { <pages::auth::SignInPage/> },
+        Setup "/setup" => view! { <pages::auth::SetupPage/> },
+    }
+    /// Password reset, invitations and the profile.
+    Account in account_area {
+        ForgotPassword "/forgot-password" => view! { <pages::account::ForgotPasswordPage/> },
+        ResetPassword "/reset-password" => view! { <pages::account::SetPasswordPage purpose="reset"/> },
+        AcceptInvite "/accept-invite" => view! { <pages::account::SetPasswordPage purpose="invite"/> },
+        Profile "/profile" => view! { <RequireUser><pages::account::ProfilePage/></RequireUser> },
+    }
+    /// "My day".
+    Home in home_area {
+        Home "/" => view! { <RequireUser><pages::home::HomePage/></RequireUser> },
+    }
+    /// Customers, their pages and imports.
+    Customers in customers_area {
+        List "/customers" => view! { <RequireUser><pages::customers::list::CustomersPage/></RequireUser> },
+        New "/customers/new" => view! { <RequireUser><pages::customers::form::NewCustomerPage/></RequireUser> },
+        Imports "/customers/import" => view! { <RequireUser><pages::customers::import::ImportsPage/></RequireUser> },
+        Import "/customers/import/:id" => view! { <RequireUser><pages::customers::import::ImportPage/></RequireUser> },
+        Customer "/customers/:id" => view! { <RequireUser><pages::customers::detail::CustomerPage/></RequireUser> },
+        Edit "/customers/:id/edit" => view! { <RequireUser><pages::customers::form::EditCustomerPage/></RequireUser> },
+    }
+    /// Process templates, their versions and runs.
+    Processes in processes_area {
+        List "/processes" => view! { <RequireUser><pages::processes::list::ProcessesPage/></RequireUser> },
+        Process "/processes/:id" => view! { <RequireUser><pages::processes::list::ProcessPage/></RequireUser> },
+        Version "/processes/versions/:id" => view! { <RequireUser><pages::processes::editor::VersionPage/></RequireUser> },
+        Run "/runs/:id" => view! { <RequireUser><pages::processes::run::RunPage/></RequireUser> },
+    }
+    /// The admin pages.
+    Admin in admin_area {
+        Users "/admin/users" => view! { <RequireUser role=Role::Admin><pages::admin::users::UsersPage/></RequireUser> },
+        Teams "/admin/teams" => view! { <RequireUser role=Role::Admin><pages::admin::teams::TeamsPage/></RequireUser> },
+        Fields "/admin/fields" => view! { <RequireUser role=Role::Admin><pages::admin::fields::FieldsPage/></RequireUser> },
+        NewField "/admin/fields/new" => view! { <RequireUser role=Role::Admin><pages::admin::fields::NewFieldPage/></RequireUser> },
+        EditField "/admin/fields/:id" => view! { <RequireUser role=Role::Admin><pages::admin::fields::EditFieldPage/></RequireUser> },
+        Stages "/admin/stages" => view! { <RequireUser role=Role::Admin><pages::admin::stages::StagesPage/></RequireUser> },
+        Audit "/admin/audit" => view! { <RequireUser role=Role::Admin><pages::admin::audit::AuditPage/></RequireUser> },
+        Mailbox "/admin/mailbox" => view! { <RequireUser role=Role::Admin><pages::admin::mailbox::MailboxPage/></RequireUser> },
     }
 }
 
-fn entry_page(page: Page) -> AnyView {
+/// Loads the chunk of a page's area (the entry pages have none).
+#[cfg(all(feature = "hydrate", feature = "split"))]
+async fn preload_area(page: Page) {
     match page {
-        Page::Setup => view! { <pages::auth::SetupPage/> }.into_any(),
-        _ => view! { <pages::auth::SignInPage/> }.into_any(),
-    }
-}
-
-#[cfg_attr(feature = "split", lazy)]
-fn account_area(page: Page) -> AnyView {
-    use pages::account;
-    match page {
-        Page::ForgotPassword => view! { <account::ForgotPasswordPage/> }.into_any(),
-        Page::ResetPassword => view! { <account::SetPasswordPage purpose="reset"/> }.into_any(),
-        Page::AcceptInvite => view! { <account::SetPasswordPage purpose="invite"/> }.into_any(),
-        Page::Profile => view! { <RequireUser><account::ProfilePage/></RequireUser> }.into_any(),
-        _ => view! { <pages::errors::NotFound/> }.into_any(),
-    }
-}
-
-#[cfg_attr(feature = "split", lazy)]
-fn home_area(_page: Page) -> AnyView {
-    view! { <RequireUser><pages::home::HomePage/></RequireUser> }.into_any()
-}
-
-#[cfg_attr(feature = "split", lazy)]
-fn customers_area(page: Page) -> AnyView {
-    use pages::customers::{detail, form, import, list};
-    match page {
-        Page::Customers => view! { <RequireUser><list::CustomersPage/></RequireUser> }.into_any(),
-        Page::NewCustomer => view! { <RequireUser><form::NewCustomerPage/></RequireUser> }.into_any(),
-        Page::Imports => view! { <RequireUser><import::ImportsPage/></RequireUser> }.into_any(),
-        Page::Import => view! { <RequireUser><import::ImportPage/></RequireUser> }.into_any(),
-        Page::Customer => view! { <RequireUser><detail::CustomerPage/></RequireUser> }.into_any(),
-        Page::EditCustomer => view! { <RequireUser><form::EditCustomerPage/></RequireUser> }.into_any(),
-        _ => view! { <pages::errors::NotFound/> }.into_any(),
-    }
-}
-
-#[cfg_attr(feature = "split", lazy)]
-fn processes_area(page: Page) -> AnyView {
-    use pages::processes::{editor, list, run};
-    match page {
-        Page::Processes => view! { <RequireUser><list::ProcessesPage/></RequireUser> }.into_any(),
-        Page::Process => view! { <RequireUser><list::ProcessPage/></RequireUser> }.into_any(),
-        Page::Version => view! { <RequireUser><editor::VersionPage/></RequireUser> }.into_any(),
-        Page::Run => view! { <RequireUser><run::RunPage/></RequireUser> }.into_any(),
-        _ => view! { <pages::errors::NotFound/> }.into_any(),
-    }
-}
-
-#[cfg_attr(feature = "split", lazy)]
-fn admin_area(page: Page) -> AnyView {
-    use pages::admin::{audit, fields, mailbox, stages, teams, users};
-    match page {
-        Page::Users => view! { <RequireUser role=Role::Admin><users::UsersPage/></RequireUser> }.into_any(),
-        Page::Teams => view! { <RequireUser role=Role::Admin><teams::TeamsPage/></RequireUser> }.into_any(),
-        Page::Fields => view! { <RequireUser role=Role::Admin><fields::FieldsPage/></RequireUser> }.into_any(),
-        Page::NewField => view! { <RequireUser role=Role::Admin><fields::NewFieldPage/></RequireUser> }.into_any(),
-        Page::EditField => view! { <RequireUser role=Role::Admin><fields::EditFieldPage/></RequireUser> }.into_any(),
-        Page::Stages => view! { <RequireUser role=Role::Admin><stages::StagesPage/></RequireUser> }.into_any(),
-        Page::Audit => view! { <RequireUser role=Role::Admin><audit::AuditPage/></RequireUser> }.into_any(),
-        Page::Mailbox => view! { <RequireUser role=Role::Admin><mailbox::MailboxPage/></RequireUser> }.into_any(),
-        _ => view! { <pages::errors::NotFound/> }.into_any(),
+        Page::Entry(_) => {}
+        Page::Account(_) => __preload_account_area().await,
+        Page::Home(_) => __preload_home_area().await,
+        Page::Customers(_) => __preload_customers_area().await,
+        Page::Processes(_) => __preload_processes_area().await,
+        Page::Admin(_) => __preload_admin_area().await,
     }
 }
