@@ -2,6 +2,7 @@
 //! page was hydrated or the form was posted without JavaScript.
 
 use crate::error::AppError;
+use super::loaded::ErrorAlert;
 use leptos::prelude::*;
 use server_fn::ServerFn;
 
@@ -103,7 +104,7 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
                 AppError::Validation { message, .. } => message.clone(),
                 other => other.to_string(),
             };
-            view! { <div class="alert alert-error" role="alert">{message}</div> }
+            view! { <ErrorAlert message/> }
         })
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use crate::model::user::{Role, UserView, Viewer};
+use super::loaded::{ErrorAlert, Loading};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
@@ -41,11 +42,11 @@ pub fn RequireUser(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -
     // inside `Unsuspend`, only when it is really rendered: server-side rendering runs this
     // closure in several passes, and a page made in each would fetch its data each time.
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=|| view! { <Loading/> }>
             {move || {
                 let outcome = viewer.get();
                 Unsuspend::new(move || match outcome {
-                    None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+                    None => view! { <Loading/> }.into_any(),
                     Some(Ok(Viewer { user: Some(user), .. })) => {
                         if role.is_some_and(|r| !user.role.at_least(r)) {
                             view! { <Forbidden/> }.into_any()
@@ -63,7 +64,7 @@ pub fn RequireUser(#[prop(optional)] role: Option<Role>, children: ChildrenFn) -
                         let path = if here == "/" { "/signin".to_string() } else { format!("/signin?next={}", encode(&here)) };
                         view! { <Redirect path=path/> }.into_any()
                     }
-                    Some(Err(e)) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Some(Err(error)) => view! { <ErrorAlert message=error.to_string()/> }.into_any(),
                 })
             }}
         </Transition>

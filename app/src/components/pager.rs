@@ -15,13 +15,26 @@ pub fn Pager(
 ) -> impl IntoView {
     let prev = (page > 1).then(|| href(page - 1));
     let next = (page < pages).then(|| href(page + 1));
-    (pages > 1).then(|| {
-        view! {
-            <nav class="pager" aria-label=label>
-                {prev.map(|h| view! { <a class="button" href=h rel="prev">"← Previous"</a> })}
-                <span class="muted">{summary}</span>
-                {next.map(|h| view! { <a class="button" href=h rel="next">"Next →"</a> })}
-            </nav>
-        }
-    })
+    (pages > 1).then(|| view! { <PageLinks prev next summary label/> })
+}
+
+/// The links of a pager: to the page before (`prev`) and after (`next`), where there is one,
+/// with `summary` between them. Lists without a page count (the audit log reads newest first
+/// until there is no more) name their links themselves.
+#[component]
+pub fn PageLinks(
+    prev: Option<String>,
+    next: Option<String>,
+    #[prop(into, optional)] summary: String,
+    #[prop(default = "Pages")] label: &'static str,
+    #[prop(default = "← Previous")] prev_text: &'static str,
+    #[prop(default = "Next →")] next_text: &'static str,
+) -> impl IntoView {
+    view! {
+        <nav class="pager" aria-label=label>
+            {prev.map(|h| view! { <a class="button" href=h rel="prev">{prev_text}</a> })}
+            {(!summary.is_empty()).then(|| view! { <span class="muted">{summary}</span> })}
+            {next.map(|h| view! { <a class="button" href=h rel="next">{next_text}</a> })}
+        </nav>
+    }
 }

@@ -8,6 +8,7 @@ use crate::components::form::{Field, FormError, action_error, field_error, kept_
 use crate::components::guard::{ViewerResource, refresh_viewer_after};
 use crate::model::user::UserView;
 use crate::pages::auth::TimezoneSelect;
+use crate::components::loaded::{ErrorAlert, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -115,7 +116,7 @@ pub fn SetPasswordPage(purpose: &'static str) -> impl IntoView {
         <Title text=title/>
         <section class="auth-card" aria-labelledby="link-title">
             <h1 id="link-title">{title}</h1>
-            <Transition fallback=|| view! { <p class="loading">"Checking your link…"</p> }>
+            <Transition fallback=|| view! { <Loading text="Checking your link…"/> }>
                 {move || Suspend::new(async move {
                     match owner.await {
                         Ok(name) => view! {
@@ -127,14 +128,12 @@ pub fn SetPasswordPage(purpose: &'static str) -> impl IntoView {
                                 <Field label="New password" name="password" kind="password" required=true minlength=10
                                     autocomplete="new-password" hint="At least 10 characters, not containing your name or email."
                                     error=field_error(error, "password") autofocus=true/>
-                                {move || field_error(error, "token").get().map(|m| view! { <div class="alert alert-error" role="alert">{m}</div> })}
+                                {move || field_error(error, "token").get().map(|message| view! { <ErrorAlert message/> })}
                                 <button type="submit" class="button button-primary button-wide">{button}</button>
                             </ActionForm>
                         }.into_any(),
                         Err(e) => view! {
-                            <div class="alert alert-error" role="alert">
-                                {e.field_error("token").unwrap_or_else(|| e.to_string())}
-                            </div>
+                            <ErrorAlert message=e.field_error("token").unwrap_or_else(|| e.to_string())/>
                             <p><a href="/forgot-password">"Ask for a new password link"</a></p>
                         }.into_any(),
                     }

@@ -3,6 +3,7 @@
 use crate::api::crm::my_day;
 use crate::model::states::StepKind;
 use crate::model::user::{Role, UserView};
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use crate::model::paging::Paged;
@@ -75,58 +76,44 @@ pub fn HomePage() -> impl IntoView {
         </header>
         <section class="panel" aria-labelledby="today-title">
             <h2 id="today-title">"Follow-ups due today and overdue"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match due.await {
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(list) => paged(
-                            list,
-                            ("follow-up is due", "follow-ups are due, oldest first"),
-                            "Nothing is due today. Follow-ups assigned to you appear here, overdue ones first.",
-                            due_href,
-                            |f| view! {
-                                <li class:overdue=f.overdue>
-                                    <a class="row-title" href=format!("/customers/{}", f.customer_id)>{f.customer_name.clone()}</a>
-                                    {f.overdue.then(|| view! { <span class="status status-bad">"Overdue"</span> })}
-                                    <span class="muted block">{f.due.clone()}{(!f.note.is_empty()).then(|| format!(" · {}", f.note))}</span>
-                                </li>
-                            }.into_any(),
-                        ),
-                    }
-                })}
-            </Transition>
+            <Loaded data=due render=move |list| paged(
+                list,
+                ("follow-up is due", "follow-ups are due, oldest first"),
+                "Nothing is due today. Follow-ups assigned to you appear here, overdue ones first.",
+                due_href,
+                |f| view! {
+                    <li class:overdue=f.overdue>
+                        <a class="row-title" href=format!("/customers/{}", f.customer_id)>{f.customer_name.clone()}</a>
+                        {f.overdue.then(|| view! { <span class="status status-bad">"Overdue"</span> })}
+                        <span class="muted block">{f.due.clone()}{(!f.note.is_empty()).then(|| format!(" · {}", f.note))}</span>
+                    </li>
+                }.into_any(),
+            )/>
         </section>
         <section class="panel" aria-labelledby="steps-title">
             <h2 id="steps-title">"Process steps and approvals waiting for you"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match steps.await {
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(list) => paged(
-                            list,
-                            ("step is waiting for you", "steps are waiting for you, overdue first, then by due date"),
-                            "No step is waiting for you. Steps you can do now, and approvals you decide, appear here.",
-                            steps_href,
-                            |s| {
-                                let run = format!("/runs/{}", s.run_id);
-                                let customer = format!("/customers/{}", s.customer_id);
-                                let what = if s.kind == StepKind::Approval { "Approve: " } else { "" };
-                                view! {
-                                    <li class:overdue=s.overdue>
-                                        <a class="row-title" href=run>{what}{s.title.clone()}</a>
-                                        {s.overdue.then(|| view! { <span class="status status-bad">"Overdue"</span> })}
-                                        <span class="muted block">
-                                            <a href=customer>{s.customer_name.clone()}</a>
-                                            {format!(" · {}", s.process)}
-                                            {s.due.clone().map(|d| format!(" · due {d}"))}
-                                        </span>
-                                    </li>
-                                }.into_any()
-                            },
-                        ),
-                    }
-                })}
-            </Transition>
+            <Loaded data=steps render=move |list| paged(
+                list,
+                ("step is waiting for you", "steps are waiting for you, overdue first, then by due date"),
+                "No step is waiting for you. Steps you can do now, and approvals you decide, appear here.",
+                steps_href,
+                |s| {
+                    let run = format!("/runs/{}", s.run_id);
+                    let customer = format!("/customers/{}", s.customer_id);
+                    let what = if s.kind == StepKind::Approval { "Approve: " } else { "" };
+                    view! {
+                        <li class:overdue=s.overdue>
+                            <a class="row-title" href=run>{what}{s.title.clone()}</a>
+                            {s.overdue.then(|| view! { <span class="status status-bad">"Overdue"</span> })}
+                            <span class="muted block">
+                                <a href=customer>{s.customer_name.clone()}</a>
+                                {format!(" · {}", s.process)}
+                                {s.due.clone().map(|d| format!(" · due {d}"))}
+                            </span>
+                        </li>
+                    }.into_any()
+                },
+            )/>
         </section>
         {is_admin.then(|| view! {
             <section class="panel" aria-labelledby="admin-title">

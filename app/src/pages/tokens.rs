@@ -3,6 +3,7 @@
 
 use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
 use crate::components::form::{FormError, action_error};
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 
 #[component]
@@ -45,46 +46,43 @@ pub fn ApiTokens() -> impl IntoView {
             </ActionForm>
             <FormError error=Signal::derive(move || error.get().filter(|e| e.field_error("name").is_none()))/>
             <FormError error=action_error(revoke)/>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(tokens) if tokens.is_empty() => view! { <p class="empty">"No tokens yet."</p> }.into_any(),
-                        Ok(tokens) => view! {
-                            <div class="table-wrap">
-                                <table class="data responsive">
-                                    <caption class="sr-only">"Your API tokens"</caption>
-                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Starts with"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col">"Status"</th></tr></thead>
-                                    <tbody>
-                                        {tokens.into_iter().map(|t| {
-                                            let label = format!("Revoke {}", t.name);
-                                            view! {
-                                                <tr>
-                                                    <td data-label="Name">{t.name.clone()}</td>
-                                                    <td data-label="Starts with"><code>{format!("{}…", t.prefix)}</code></td>
-                                                    <td data-label="Created">{t.created.clone()}</td>
-                                                    <td data-label="Last used">{t.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
-                                                    <td data-label="Status">
-                                                        {match t.revoked.clone() {
-                                                            Some(at) => view! { <span class="status status-off">{format!("Revoked {at}")}</span> }.into_any(),
-                                                            None => view! {
-                                                                <ActionForm action=revoke attr:class="inline-form">
-                                                                    <input type="hidden" name="id" value=t.id.to_string()/>
-                                                                    <button type="submit" class="button button-quiet" aria-label=label>"Revoke"</button>
-                                                                </ActionForm>
-                                                            }.into_any(),
-                                                        }}
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded data=list render=move |value| {
+                match value {
+                    tokens if tokens.is_empty() => view! { <p class="empty">"No tokens yet."</p> }.into_any(),
+                    tokens => view! {
+                        <div class="table-wrap">
+                            <table class="data responsive">
+                                <caption class="sr-only">"Your API tokens"</caption>
+                                <thead><tr><th scope="col">"Name"</th><th scope="col">"Starts with"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col">"Status"</th></tr></thead>
+                                <tbody>
+                                    {tokens.into_iter().map(|t| {
+                                        let label = format!("Revoke {}", t.name);
+                                        view! {
+                                            <tr>
+                                                <td data-label="Name">{t.name.clone()}</td>
+                                                <td data-label="Starts with"><code>{format!("{}…", t.prefix)}</code></td>
+                                                <td data-label="Created">{t.created.clone()}</td>
+                                                <td data-label="Last used">{t.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
+                                                <td data-label="Status">
+                                                    {match t.revoked.clone() {
+                                                        Some(at) => view! { <span class="status status-off">{format!("Revoked {at}")}</span> }.into_any(),
+                                                        None => view! {
+                                                            <ActionForm action=revoke attr:class="inline-form">
+                                                                <input type="hidden" name="id" value=t.id.to_string()/>
+                                                                <button type="submit" class="button button-quiet" aria-label=label>"Revoke"</button>
+                                                            </ActionForm>
+                                                        }.into_any(),
+                                                    }}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                }
+            }/>
         </section>
     }
 }

@@ -1,6 +1,8 @@
 //! The audit log: who changed what, when, from what to what; newest first, 50 a page.
 
 use crate::api::admin::list_audit;
+use crate::components::loaded::Loaded;
+use crate::components::pager::PageLinks;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -20,39 +22,29 @@ pub fn AuditPage() -> impl IntoView {
             <h1>"Audit log"</h1>
             <p class="lede">"Every change to users, teams and configuration: who, what, when, from what to what."</p>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(p) => {
-                        let prev = (p.page > 0).then(|| format!("/admin/audit?page={}", p.page - 1));
-                        let next = p.has_more.then(|| format!("/admin/audit?page={}", p.page + 1));
-                        view! {
-                            <div class="table-wrap">
-                                <table class="data">
-                                    <caption class="sr-only">"Audit log entries, newest first"</caption>
-                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"From"</th><th scope="col">"To"</th></tr></thead>
-                                    <tbody>
-                                        {p.entries.into_iter().map(|e| view! {
-                                            <tr>
-                                                <td class="nowrap">{e.at}</td>
-                                                <td>{e.actor.unwrap_or_else(|| "system".into())}</td>
-                                                <td><code>{e.action}</code><br/><span class="muted">{e.entity}</span></td>
-                                                <td><code class="json">{e.before.unwrap_or_default()}</code></td>
-                                                <td><code class="json">{e.after.unwrap_or_default()}</code></td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                            <nav class="pager" aria-label="Audit log pages">
-                                {prev.map(|href| view! { <a class="button" href=href>"Newer"</a> })}
-                                {next.map(|href| view! { <a class="button" href=href>"Older"</a> })}
-                            </nav>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded data render=move |p| {
+            let prev = (p.page > 0).then(|| format!("/admin/audit?page={}", p.page - 1));
+            let next = p.has_more.then(|| format!("/admin/audit?page={}", p.page + 1));
+            view! {
+                <div class="table-wrap">
+                    <table class="data">
+                        <caption class="sr-only">"Audit log entries, newest first"</caption>
+                        <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"From"</th><th scope="col">"To"</th></tr></thead>
+                        <tbody>
+                            {p.entries.into_iter().map(|e| view! {
+                                <tr>
+                                    <td class="nowrap">{e.at}</td>
+                                    <td>{e.actor.unwrap_or_else(|| "system".into())}</td>
+                                    <td><code>{e.action}</code><br/><span class="muted">{e.entity}</span></td>
+                                    <td><code class="json">{e.before.unwrap_or_default()}</code></td>
+                                    <td><code class="json">{e.after.unwrap_or_default()}</code></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+                <PageLinks prev next label="Audit log pages" prev_text="Newer" next_text="Older"/>
+            }.into_any()
+        }/>
     }
 }

@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::model::crm::{
     Choice, CustomFieldForm, CustomFieldView, FIELD_TYPES, choices_of, label_of,
 };
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -97,21 +98,18 @@ pub fn FieldsPage() -> impl IntoView {
             <a class="button button-primary" href="/admin/fields/new">"New field"</a>
         </header>
         <FormError error=action_error(toggle)/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="panel empty">"No custom fields yet. Add the first one: a renewal date, a segment, an account number…"</p>
-                    }.into_any(),
-                    Ok(list) => view! {
-                        <div class="field-list">
-                            {list.into_iter().map(|f| view! { <FieldCard f=f toggle=toggle/> }).collect_view()}
-                        </div>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data render=move |value| {
+            match value {
+                list if list.is_empty() => view! {
+                    <p class="panel empty">"No custom fields yet. Add the first one: a renewal date, a segment, an account number…"</p>
+                }.into_any(),
+                list => view! {
+                    <div class="field-list">
+                        {list.into_iter().map(|f| view! { <FieldCard f=f toggle=toggle/> }).collect_view()}
+                    </div>
+                }.into_any(),
+            }
+        }/>
     }
 }
 
@@ -200,32 +198,25 @@ pub fn EditFieldPage() -> impl IntoView {
     let error = action_error(update);
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i32>().ok())));
-    let data = Resource::new(|| (), |_| list_fields());
+    let data = Resource::new(move || id.get(), |id| async move {
+        list_fields().await?.into_iter().find(|f| Some(f.id) == id).ok_or(AppError::NotFound)
+    });
     view! {
         <Title text="Edit custom field"/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let found = data.await.map(|list| list.into_iter().find(|f| Some(f.id) == id.get_untracked()));
-                match found {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(None) => view! { <crate::pages::errors::NotFound/> }.into_any(),
-                    Ok(Some(f)) => view! {
-                        <header class="page-header">
-                            <p class="breadcrumb"><a href="/admin/fields">"Custom fields"</a></p>
-                            <h1>{format!("Edit {}", f.form.label)}</h1>
-                            <p class="lede">{format!("Key {} · {}. The key and type stay as created.", f.form.key, label_of(&FIELD_TYPES, &f.form.field_type))}</p>
-                        </header>
-                        <ActionForm action=update attr:class="panel">
-                            <input type="hidden" name="id" value=f.id.to_string()/>
-                            <DefinitionFields initial=f.form.clone() error=error creating=false/>
-                            <div class="form-actions">
-                                <button type="submit" class="button button-primary">"Save field"</button>
-                                <a class="button button-quiet" href="/admin/fields">"Cancel"</a>
-                            </div>
-                        </ActionForm>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data render=move |f| view! {
+            <header class="page-header">
+                <p class="breadcrumb"><a href="/admin/fields">"Custom fields"</a></p>
+                <h1>{format!("Edit {}", f.form.label)}</h1>
+                <p class="lede">{format!("Key {} · {}. The key and type stay as created.", f.form.key, label_of(&FIELD_TYPES, &f.form.field_type))}</p>
+            </header>
+            <ActionForm action=update attr:class="panel">
+                <input type="hidden" name="id" value=f.id.to_string()/>
+                <DefinitionFields initial=f.form.clone() error=error creating=false/>
+                <div class="form-actions">
+                    <button type="submit" class="button button-primary">"Save field"</button>
+                    <a class="button button-quiet" href="/admin/fields">"Cancel"</a>
+                </div>
+            </ActionForm>
+        }/>
     }
 }

@@ -5,6 +5,7 @@ use crate::api::admin::{CreateStage, MoveStage, RemoveStage, RenameStage, list_s
 use crate::components::form::{Field, FormError, action_error, field_error, kept_value};
 use crate::error::AppError;
 use crate::model::admin::StageView;
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -118,24 +119,17 @@ pub fn StagesPage() -> impl IntoView {
             <h1>"Lifecycle stages"</h1>
             <p class="lede">"The stages a customer moves through, in order. Lists filter by them and processes can start when a customer enters one."</p>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(stages) => {
-                        let count = stages.len();
-                        view! {
-                            <section class="panel" aria-labelledby="stages-title">
-                                <h2 id="stages-title">{format!("{count} stages, first to last")}</h2>
-                                <ol class="stage-list">
-                                    {stages.into_iter().enumerate().map(|(i, s)| view! { <StageRow s=s index=i count=count actions=actions/> }).collect_view()}
-                                </ol>
-                            </section>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded data render=move |stages| {
+            let count = stages.len();
+            view! {
+                <section class="panel" aria-labelledby="stages-title">
+                    <h2 id="stages-title">{format!("{count} stages, first to last")}</h2>
+                    <ol class="stage-list">
+                        {stages.into_iter().enumerate().map(|(i, s)| view! { <StageRow s=s index=i count=count actions=actions/> }).collect_view()}
+                    </ol>
+                </section>
+            }.into_any()
+        }/>
         <section class="panel" aria-labelledby="new-stage-title">
             <h2 id="new-stage-title">"Add a stage"</h2>
             <ActionForm action=create attr:class="row-form align-end">

@@ -2,6 +2,7 @@
 
 use crate::api::admin::{AddTeamManager, CreateTeam, RemoveTeamManager, RenameTeam, list_teams};
 use crate::components::form::{Field, FormError, action_error, field_error, kept_value};
+use crate::components::loaded::{ErrorAlert, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -52,71 +53,68 @@ pub fn TeamsPage() -> impl IntoView {
                 <button type="submit" class="button button-primary">"Create team"</button>
             </ActionForm>
         </section>
-        {move || row_message.get().map(|m| view! { <div class="alert alert-error" role="alert">{m}</div> })}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(admin) if admin.teams.is_empty() => view! { <p class="panel empty">"No teams yet. Create the first one above."</p> }.into_any(),
-                    Ok(admin) => admin.teams.into_iter().map(|t| {
-                        let tid = t.id.to_string();
-                        let (tid1, tid2, tid_chips) = (tid.clone(), tid.clone(), tid.clone());
-                        let candidates: Vec<_> = admin.candidates.iter().filter(|c| !t.managers.iter().any(|m| m.id == c.id)).cloned().collect();
-                        let has_candidates = !candidates.is_empty();
-                        let rename_id = format!("team-name-{tid}");
-                        let article_label = format!("Team {}", t.name);
-                        let rename_label = format!("Name of team {}", t.name);
-                        let team_name = t.name.clone();
-                        let managers = t.managers.clone();
-                        let no_managers = managers.is_empty();
-                        let add_id = format!("team-add-{tid}");
-                        view! {
-                            <article class="panel" aria-label=article_label>
-                                <ActionForm action=rename attr:class="row-form">
-                                    <input type="hidden" name="team_id" value=tid1/>
-                                    <label class="sr-only" for=rename_id.clone()>{rename_label}</label>
-                                    <input id=rename_id class="team-name" name="name" value=team_name required=true maxlength=80/>
-                                    <button type="submit" class="button">"Rename"</button>
-                                    <span class="muted">{format!("{} active member(s)", t.member_count)}</span>
+        {move || row_message.get().map(|message| view! { <ErrorAlert message/> })}
+        <Loaded data render=move |value| {
+            match value {
+                admin if admin.teams.is_empty() => view! { <p class="panel empty">"No teams yet. Create the first one above."</p> }.into_any(),
+                admin => admin.teams.into_iter().map(|t| {
+                    let tid = t.id.to_string();
+                    let (tid1, tid2, tid_chips) = (tid.clone(), tid.clone(), tid.clone());
+                    let candidates: Vec<_> = admin.candidates.iter().filter(|c| !t.managers.iter().any(|m| m.id == c.id)).cloned().collect();
+                    let has_candidates = !candidates.is_empty();
+                    let rename_id = format!("team-name-{tid}");
+                    let article_label = format!("Team {}", t.name);
+                    let rename_label = format!("Name of team {}", t.name);
+                    let team_name = t.name.clone();
+                    let managers = t.managers.clone();
+                    let no_managers = managers.is_empty();
+                    let add_id = format!("team-add-{tid}");
+                    view! {
+                        <article class="panel" aria-label=article_label>
+                            <ActionForm action=rename attr:class="row-form">
+                                <input type="hidden" name="team_id" value=tid1/>
+                                <label class="sr-only" for=rename_id.clone()>{rename_label}</label>
+                                <input id=rename_id class="team-name" name="name" value=team_name required=true maxlength=80/>
+                                <button type="submit" class="button">"Rename"</button>
+                                <span class="muted">{format!("{} active member(s)", t.member_count)}</span>
+                            </ActionForm>
+                            <h3 class="subhead">"Managers"</h3>
+                            {if no_managers {
+                                view! { <p class="muted">"No manager yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="chips">
+                                        {managers.into_iter().map(|m| {
+                                            let label = format!("Remove {} as manager", m.name);
+                                            let team_value = tid_chips.clone();
+                                            view! {
+                                                <li class="chip">
+                                                    {m.name}
+                                                    <ActionForm action=remove attr:class="inline-form">
+                                                        <input type="hidden" name="team_id" value=team_value/>
+                                                        <input type="hidden" name="user_id" value=m.id.to_string()/>
+                                                        <button type="submit" class="chip-remove" aria-label=label>"×"</button>
+                                                    </ActionForm>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                            {has_candidates.then_some(view! {
+                                <ActionForm action=add attr:class="row-form">
+                                    <input type="hidden" name="team_id" value=tid2/>
+                                    <label for=add_id.clone()>"Add manager"</label>
+                                    <select id=add_id name="user_id">
+                                        {candidates.into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
+                                    </select>
+                                    <button type="submit" class="button">"Add"</button>
                                 </ActionForm>
-                                <h3 class="subhead">"Managers"</h3>
-                                {if no_managers {
-                                    view! { <p class="muted">"No manager yet."</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <ul class="chips">
-                                            {managers.into_iter().map(|m| {
-                                                let label = format!("Remove {} as manager", m.name);
-                                                let team_value = tid_chips.clone();
-                                                view! {
-                                                    <li class="chip">
-                                                        {m.name}
-                                                        <ActionForm action=remove attr:class="inline-form">
-                                                            <input type="hidden" name="team_id" value=team_value/>
-                                                            <input type="hidden" name="user_id" value=m.id.to_string()/>
-                                                            <button type="submit" class="chip-remove" aria-label=label>"×"</button>
-                                                        </ActionForm>
-                                                    </li>
-                                                }
-                                            }).collect_view()}
-                                        </ul>
-                                    }.into_any()
-                                }}
-                                {has_candidates.then_some(view! {
-                                    <ActionForm action=add attr:class="row-form">
-                                        <input type="hidden" name="team_id" value=tid2/>
-                                        <label for=add_id.clone()>"Add manager"</label>
-                                        <select id=add_id name="user_id">
-                                            {candidates.into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
-                                        </select>
-                                        <button type="submit" class="button">"Add"</button>
-                                    </ActionForm>
-                                })}
-                            </article>
-                        }
-                    }).collect_view().into_any(),
-                }
-            })}
-        </Transition>
+                            })}
+                        </article>
+                    }
+                }).collect_view().into_any(),
+            }
+        }/>
     }
 }

@@ -4,6 +4,7 @@ use crate::api::admin::{InviteUser, ResendInvitation, SetUserActive, UpdateUser,
 use crate::components::form::{Field, FormError, action_error, field_error, kept_value};
 use crate::model::admin::TeamRef;
 use crate::model::user::{Role, UserView};
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -69,102 +70,95 @@ pub fn UsersPage() -> impl IntoView {
             <h1>"Users"</h1>
             <p class="lede">"Invite people by email, set their role and team, and deactivate those who leave."</p>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let me_id = me.id;
-                match data.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(admin) => {
-                        let teams = admin.teams.clone();
-                        let invite_teams = admin.teams.clone();
-                        view! {
-                            <section class="panel" aria-labelledby="invite-title">
-                                <h2 id="invite-title">"Invite a user"</h2>
-                                <ActionForm action=invite>
-                                    <FormError error=ierr/>
-                                    <Show when=move || invited.get()>
-                                        <div class="alert alert-ok" role="status">"Invitation queued. The link works once and expires in 7 days."</div>
-                                    </Show>
-                                    <div class="form-row">
-                                        <Field label="Name" name="name" required=true maxlength=120
-                                            value=kept_value(ierr, "name", String::new()) error=field_error(ierr, "name")/>
-                                        <Field label="Email" name="email" kind="email" required=true
-                                            value=kept_value(ierr, "email", String::new()) error=field_error(ierr, "email")/>
-                                        <div class="field">
-                                            <label for="invite-role">"Role"</label>
-                                            <RoleSelect id="invite-role".into() selected=kept_value(ierr, "role", "member".into())/>
-                                        </div>
-                                        <div class="field">
-                                            <label for="invite-team">"Team"</label>
-                                            <TeamSelect id="invite-team".into() teams=invite_teams selected=kept_value(ierr, "team_id", String::new())/>
-                                        </div>
-                                    </div>
-                                    <button type="submit" class="button button-primary">"Send invitation"</button>
-                                </ActionForm>
-                            </section>
-                            <FormError error=row_error/>
-                            <Show when=move || resent.get()>
-                                <div class="alert alert-ok" role="status">"A new invitation link is on its way."</div>
-                            </Show>
-                            <div class="table-wrap">
-                                <table class="data">
-                                    <caption class="sr-only">"All users"</caption>
-                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Role and team"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
-                                    <tbody>
-                                        {admin.users.into_iter().map(|u| {
-                                            let uid = u.id.to_string();
-                                            let row_teams = teams.clone();
-                                            let role_label = format!("Role of {}", u.name);
-                                            let team_label = format!("Team of {}", u.name);
-                                            let team_value = u.team_id.map(|t| t.to_string()).unwrap_or_default();
-                                            let toggle_label = if u.active { format!("Deactivate {}", u.name) } else { format!("Reactivate {}", u.name) };
-                                            let toggle_value = if u.active { "false" } else { "true" };
-                                            let toggle_class = if u.active { "button button-danger" } else { "button" };
-                                            let (uid1, uid2, uid3) = (uid.clone(), uid.clone(), uid.clone());
-                                            let can_toggle = u.id != me_id;
-                                            let can_resend = !u.has_password && u.active;
-                                            let status = if !u.active { ("status status-off", "Deactivated") }
-                                                else if !u.has_password { ("status status-warn", "Invited") }
-                                                else { ("status status-ok", "Active") };
-                                            view! {
-                                                <tr>
-                                                    <td><strong>{u.name.clone()}</strong><br/><span class="muted">{u.email.clone()}</span></td>
-                                                    <td>
-                                                        <ActionForm action=update attr:class="row-form">
-                                                            <input type="hidden" name="user_id" value=uid1/>
-                                                            <label class="sr-only" for=format!("role-{uid}")>{role_label}</label>
-                                                            <RoleSelect id=format!("role-{uid}") selected=u.role.as_str().to_string()/>
-                                                            <label class="sr-only" for=format!("team-{uid}")>{team_label}</label>
-                                                            <TeamSelect id=format!("team-{uid}") teams=row_teams selected=team_value/>
-                                                            <button type="submit" class="button">"Save"</button>
-                                                        </ActionForm>
-                                                    </td>
-                                                    <td><span class=status.0>{status.1}</span></td>
-                                                    <td class="actions">
-                                                        {can_toggle.then_some(view! {
-                                                            <ActionForm action=set_active attr:class="inline-form">
-                                                                <input type="hidden" name="user_id" value=uid2/>
-                                                                <input type="hidden" name="active" value=toggle_value/>
-                                                                <button type="submit" class=toggle_class>{toggle_label}</button>
-                                                            </ActionForm>
-                                                        })}
-                                                        {can_resend.then_some(view! {
-                                                            <ActionForm action=resend attr:class="inline-form">
-                                                                <input type="hidden" name="user_id" value=uid3/>
-                                                                <button type="submit" class="button">"Resend invitation"</button>
-                                                            </ActionForm>
-                                                        })}
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+        <Loaded data render=move |admin| {
+            let me_id = me.id;
+            let teams = admin.teams.clone();
+            let invite_teams = admin.teams.clone();
+            view! {
+                <section class="panel" aria-labelledby="invite-title">
+                    <h2 id="invite-title">"Invite a user"</h2>
+                    <ActionForm action=invite>
+                        <FormError error=ierr/>
+                        <Show when=move || invited.get()>
+                            <div class="alert alert-ok" role="status">"Invitation queued. The link works once and expires in 7 days."</div>
+                        </Show>
+                        <div class="form-row">
+                            <Field label="Name" name="name" required=true maxlength=120
+                                value=kept_value(ierr, "name", String::new()) error=field_error(ierr, "name")/>
+                            <Field label="Email" name="email" kind="email" required=true
+                                value=kept_value(ierr, "email", String::new()) error=field_error(ierr, "email")/>
+                            <div class="field">
+                                <label for="invite-role">"Role"</label>
+                                <RoleSelect id="invite-role".into() selected=kept_value(ierr, "role", "member".into())/>
                             </div>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+                            <div class="field">
+                                <label for="invite-team">"Team"</label>
+                                <TeamSelect id="invite-team".into() teams=invite_teams selected=kept_value(ierr, "team_id", String::new())/>
+                            </div>
+                        </div>
+                        <button type="submit" class="button button-primary">"Send invitation"</button>
+                    </ActionForm>
+                </section>
+                <FormError error=row_error/>
+                <Show when=move || resent.get()>
+                    <div class="alert alert-ok" role="status">"A new invitation link is on its way."</div>
+                </Show>
+                <div class="table-wrap">
+                    <table class="data">
+                        <caption class="sr-only">"All users"</caption>
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Role and team"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
+                        <tbody>
+                            {admin.users.into_iter().map(|u| {
+                                let uid = u.id.to_string();
+                                let row_teams = teams.clone();
+                                let role_label = format!("Role of {}", u.name);
+                                let team_label = format!("Team of {}", u.name);
+                                let team_value = u.team_id.map(|t| t.to_string()).unwrap_or_default();
+                                let toggle_label = if u.active { format!("Deactivate {}", u.name) } else { format!("Reactivate {}", u.name) };
+                                let toggle_value = if u.active { "false" } else { "true" };
+                                let toggle_class = if u.active { "button button-danger" } else { "button" };
+                                let (uid1, uid2, uid3) = (uid.clone(), uid.clone(), uid.clone());
+                                let can_toggle = u.id != me_id;
+                                let can_resend = !u.has_password && u.active;
+                                let status = if !u.active { ("status status-off", "Deactivated") }
+                                    else if !u.has_password { ("status status-warn", "Invited") }
+                                    else { ("status status-ok", "Active") };
+                                view! {
+                                    <tr>
+                                        <td><strong>{u.name.clone()}</strong><br/><span class="muted">{u.email.clone()}</span></td>
+                                        <td>
+                                            <ActionForm action=update attr:class="row-form">
+                                                <input type="hidden" name="user_id" value=uid1/>
+                                                <label class="sr-only" for=format!("role-{uid}")>{role_label}</label>
+                                                <RoleSelect id=format!("role-{uid}") selected=u.role.as_str().to_string()/>
+                                                <label class="sr-only" for=format!("team-{uid}")>{team_label}</label>
+                                                <TeamSelect id=format!("team-{uid}") teams=row_teams selected=team_value/>
+                                                <button type="submit" class="button">"Save"</button>
+                                            </ActionForm>
+                                        </td>
+                                        <td><span class=status.0>{status.1}</span></td>
+                                        <td class="actions">
+                                            {can_toggle.then_some(view! {
+                                                <ActionForm action=set_active attr:class="inline-form">
+                                                    <input type="hidden" name="user_id" value=uid2/>
+                                                    <input type="hidden" name="active" value=toggle_value/>
+                                                    <button type="submit" class=toggle_class>{toggle_label}</button>
+                                                </ActionForm>
+                                            })}
+                                            {can_resend.then_some(view! {
+                                                <ActionForm action=resend attr:class="inline-form">
+                                                    <input type="hidden" name="user_id" value=uid3/>
+                                                    <button type="submit" class="button">"Resend invitation"</button>
+                                                </ActionForm>
+                                            })}
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }/>
     }
 }

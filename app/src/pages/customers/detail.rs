@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::model::crm::{
     Choice, CustomerDetail, FollowUpView, INTERACTION_KINDS, choices_of, label_of,
 };
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -366,47 +367,40 @@ fn Processes(customer_id: i32) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="processes-title">
             <h2 id="processes-title">"Processes"</h2>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(list) => view! {
-                            {if list.runs.is_empty() {
-                                view! { <p class="empty">"No process has run on this customer yet."</p> }.into_any()
-                            } else {
+            <Loaded data render=move |list| view! {
+                {if list.runs.is_empty() {
+                    view! { <p class="empty">"No process has run on this customer yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="plain-list runs">
+                            {list.runs.into_iter().map(|r| {
+                                let href = format!("/runs/{}", r.id);
                                 view! {
-                                    <ul class="plain-list runs">
-                                        {list.runs.into_iter().map(|r| {
-                                            let href = format!("/runs/{}", r.id);
-                                            view! {
-                                                <li>
-                                                    <a class="row-title" href=href>{r.name}</a>" "
-                                                    <RunState status=r.status/>
-                                                    {r.overdue.then(|| view! { " "<span class="status status-bad">"Overdue"</span> })}
-                                                    <span class="block"><Progress done=r.done total=r.total/></span>
-                                                    <span class="muted block">
-                                                        {format!("Started {} · {}", r.started, r.owner)}
-                                                        {r.current.map(|c| format!(" · now: {c}"))}
-                                                    </span>
-                                                </li>
-                                            }
-                                        }).collect_view()}
-                                    </ul>
-                                }.into_any()
-                            }}
-                            {(!list.startable.is_empty()).then(|| view! {
-                                <ActionForm action=start attr:class="row-form start-form">
-                                    <input type="hidden" name="customer_id" value=customer_id.to_string()/>
-                                    <SelectField label="Start a process" name="template_id" choices=list.startable.clone()
-                                        placeholder="Choose a process…"
-                                        value=kept_value(error, "template_id", String::new()) error=field_error(error, "template_id")/>
-                                    <button type="submit" class="button button-primary">"Start"</button>
-                                </ActionForm>
-                            })}
-                        }.into_any(),
-                    }
+                                    <li>
+                                        <a class="row-title" href=href>{r.name}</a>" "
+                                        <RunState status=r.status/>
+                                        {r.overdue.then(|| view! { " "<span class="status status-bad">"Overdue"</span> })}
+                                        <span class="block"><Progress done=r.done total=r.total/></span>
+                                        <span class="muted block">
+                                            {format!("Started {} · {}", r.started, r.owner)}
+                                            {r.current.map(|c| format!(" · now: {c}"))}
+                                        </span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                {(!list.startable.is_empty()).then(|| view! {
+                    <ActionForm action=start attr:class="row-form start-form">
+                        <input type="hidden" name="customer_id" value=customer_id.to_string()/>
+                        <SelectField label="Start a process" name="template_id" choices=list.startable.clone()
+                            placeholder="Choose a process…"
+                            value=kept_value(error, "template_id", String::new()) error=field_error(error, "template_id")/>
+                        <button type="submit" class="button button-primary">"Start"</button>
+                    </ActionForm>
                 })}
-            </Transition>
+            }.into_any()/>
             <FormError error=error/>
         </section>
     }
@@ -446,40 +440,32 @@ pub fn CustomerPage() -> impl IntoView {
         },
     );
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading customer…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(AppError::NotFound) => view! { <crate::pages::errors::NotFound/> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(c) => {
-                        let kind = c.kind.label();
-                        let edit = format!("/customers/{}/edit", c.id);
-                        view! {
-                            <Title text=c.name.clone()/>
-                            <header class="page-header with-actions">
-                                <div>
-                                    <p class="breadcrumb"><a href="/customers">"Customers"</a></p>
-                                    <h1>{c.name.clone()}</h1>
-                                    <p class="lede"><span class="stage">{c.stage.clone()}</span>" " {kind}</p>
-                                </div>
-                                {c.can_edit.then(|| view! { <a class="button" href=edit>"Edit customer"</a> })}
-                            </header>
-                            <div class="customer-grid">
-                                <div class="customer-side">
-                                    {view! { <Profile c=c.clone() confirm=confirm/> }.into_any()}
-                                    {view! { <Contacts c=c.clone() add=add_contact/> }.into_any()}
-                                </div>
-                                <div class="customer-main">
-                                    {view! { <FollowUps c=c.clone() add=add_follow_up actions=actions/> }.into_any()}
-                                    {view! { <Processes customer_id=c.id/> }.into_any()}
-                                    {view! { <Timeline c=c.clone() log=log/> }.into_any()}
-                                    {view! { <History c=c/> }.into_any()}
-                                </div>
-                            </div>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded data loading="Loading customer…" render=move |c| {
+            let kind = c.kind.label();
+            let edit = format!("/customers/{}/edit", c.id);
+            view! {
+                <Title text=c.name.clone()/>
+                <header class="page-header with-actions">
+                    <div>
+                        <p class="breadcrumb"><a href="/customers">"Customers"</a></p>
+                        <h1>{c.name.clone()}</h1>
+                        <p class="lede"><span class="stage">{c.stage.clone()}</span>" " {kind}</p>
+                    </div>
+                    {c.can_edit.then(|| view! { <a class="button" href=edit>"Edit customer"</a> })}
+                </header>
+                <div class="customer-grid">
+                    <div class="customer-side">
+                        {view! { <Profile c=c.clone() confirm=confirm/> }.into_any()}
+                        {view! { <Contacts c=c.clone() add=add_contact/> }.into_any()}
+                    </div>
+                    <div class="customer-main">
+                        {view! { <FollowUps c=c.clone() add=add_follow_up actions=actions/> }.into_any()}
+                        {view! { <Processes customer_id=c.id/> }.into_any()}
+                        {view! { <Timeline c=c.clone() log=log/> }.into_any()}
+                        {view! { <History c=c/> }.into_any()}
+                    </div>
+                </div>
+            }.into_any()
+        }/>
     }
 }

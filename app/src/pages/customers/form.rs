@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::model::crm::{
     CustomInput, CustomerForm, CustomerFormOptions, custom_name,
 };
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -168,22 +169,15 @@ pub fn NewCustomerPage() -> impl IntoView {
             <p class="breadcrumb"><a href="/customers">"Customers"</a></p>
             <h1>"New customer"</h1>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match options.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(options) => view! {
-                        <ActionForm action=create attr:class="panel">
-                            <CustomerFields options=options error=error/>
-                            <div class="form-actions">
-                                <button type="submit" class="button button-primary">"Create customer"</button>
-                                <a class="button button-quiet" href="/customers">"Cancel"</a>
-                            </div>
-                        </ActionForm>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=options render=move |options| view! {
+            <ActionForm action=create attr:class="panel">
+                <CustomerFields options=options error=error/>
+                <div class="form-actions">
+                    <button type="submit" class="button button-primary">"Create customer"</button>
+                    <a class="button button-quiet" href="/customers">"Cancel"</a>
+                </div>
+            </ActionForm>
+        }.into_any()/>
     }
 }
 
@@ -194,39 +188,33 @@ pub fn EditCustomerPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i32>().ok())));
     let options = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Some(id) => load_customer_form(Some(id)).await,
-            None => Err(AppError::NotFound),
+        let Some(id) = id else { return Err(AppError::NotFound) };
+        match load_customer_form(Some(id)).await {
+            Ok(options) => Ok((id, options)),
+            Err(AppError::Forbidden) => Err(AppError::Conflict(
+                "Only the owner, their team's manager or an admin can edit this customer.".into(),
+            )),
+            Err(e) => Err(e),
         }
     });
     view! {
         <Title text="Edit customer"/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match (options.await, id.get_untracked()) {
-                    (Ok(options), Some(id)) => {
-                        let name = options.current.as_ref().map(|c| c.name.clone()).unwrap_or_default();
-                        view! {
-                            <header class="page-header">
-                                <p class="breadcrumb"><a href="/customers">"Customers"</a>" / "<a href=format!("/customers/{id}")>{name.clone()}</a></p>
-                                <h1>"Edit " {name}</h1>
-                            </header>
-                            <ActionForm action=update attr:class="panel">
-                                <input type="hidden" name="id" value=id.to_string()/>
-                                <CustomerFields options=options error=error/>
-                                <div class="form-actions">
-                                    <button type="submit" class="button button-primary">"Save changes"</button>
-                                    <a class="button button-quiet" href=format!("/customers/{id}")>"Cancel"</a>
-                                </div>
-                            </ActionForm>
-                        }.into_any()
-                    }
-                    (Err(AppError::Forbidden), _) => view! {
-                        <div class="alert alert-error" role="alert">"Only the owner, their team's manager or an admin can edit this customer."</div>
-                    }.into_any(),
-                    _ => view! { <crate::pages::errors::NotFound/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=options render=move |(id, options)| {
+            let name = options.current.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+            view! {
+                <header class="page-header">
+                    <p class="breadcrumb"><a href="/customers">"Customers"</a>" / "<a href=format!("/customers/{id}")>{name.clone()}</a></p>
+                    <h1>"Edit " {name}</h1>
+                </header>
+                <ActionForm action=update attr:class="panel">
+                    <input type="hidden" name="id" value=id.to_string()/>
+                    <CustomerFields options=options error=error/>
+                    <div class="form-actions">
+                        <button type="submit" class="button button-primary">"Save changes"</button>
+                        <a class="button button-quiet" href=format!("/customers/{id}")>"Cancel"</a>
+                    </div>
+                </ActionForm>
+            }
+        }/>
     }
 }

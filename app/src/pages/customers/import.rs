@@ -8,6 +8,7 @@ use crate::components::form::{FormError, action_error};
 use crate::error::AppError;
 use crate::model::imports::{IMPORT_MODES, ImportView, RESULT_FILTERS, RESULTS_PER_PAGE};
 use crate::components::pager::Pager;
+use crate::components::loaded::{ErrorAlert, Loaded};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -61,95 +62,88 @@ pub fn ImportsPage() -> impl IntoView {
             <h1>"Import customers from a CSV file"</h1>
             <p class="lede">"Upload a file, choose which column goes into which field, check the preview, then import. Nothing is saved before you start the import, and a finished import can be reverted."</p>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(o) => {
-                        let error = o.rejected.clone();
-                        let has_error = error.is_some();
-                        let hint = format!(
-                            "The first line holds the column names. Comma-, semicolon- or tab-separated UTF-8 text (“CSV UTF-8” in spreadsheets), up to {} MB and {} customers.",
-                            o.max_megabytes, thousands(o.max_rows)
-                        );
+        <Loaded data render=move |o| {
+            let error = o.rejected.clone();
+            let has_error = error.is_some();
+            let hint = format!(
+                "The first line holds the column names. Comma-, semicolon- or tab-separated UTF-8 text (“CSV UTF-8” in spreadsheets), up to {} MB and {} customers.",
+                o.max_megabytes, thousands(o.max_rows)
+            );
+            view! {
+                <section class="panel" aria-labelledby="upload-title">
+                    <h2 id="upload-title">"Upload a file"</h2>
+                    <form method="post" action="/customers/import/upload" enctype="multipart/form-data" class="stack-form">
+                        <div class="field" class:has-error=has_error>
+                            <label for="field-file">"CSV file"</label>
+                            <p class="field-hint" id="field-file-hint">{hint}</p>
+                            <input id="field-file" type="file" name="file" accept=".csv,.tsv,.txt,text/csv" required=true
+                                aria-invalid=if has_error { "true" } else { "false" }
+                                aria-describedby=if has_error { "field-file-hint field-file-error" } else { "field-file-hint" }/>
+                            {error.map(|m| view! { <p class="field-error" id="field-file-error" role="alert">{m}</p> })}
+                        </div>
+                        <div class="form-actions">
+                            <button type="submit" class="button button-primary">"Upload and map columns"</button>
+                        </div>
+                    </form>
+                    <details class="add-more">
+                        <summary>"Fields a column can go into"</summary>
+                        <ul class="checklist">
+                            {o.targets.into_iter().map(|t| view! { <li>{t.label}</li> }).collect_view()}
+                        </ul>
+                        <p class="muted">"Rows whose email matches an existing customer can update it; empty cells never erase stored values."</p>
+                    </details>
+                </section>
+                <section class="panel" aria-labelledby="recent-title">
+                    <h2 id="recent-title">"Recent imports"</h2>
+                    {if o.imports.is_empty() {
+                        view! { <p class="empty">"No imports yet."</p> }.into_any()
+                    } else {
                         view! {
-                            <section class="panel" aria-labelledby="upload-title">
-                                <h2 id="upload-title">"Upload a file"</h2>
-                                <form method="post" action="/customers/import/upload" enctype="multipart/form-data" class="stack-form">
-                                    <div class="field" class:has-error=has_error>
-                                        <label for="field-file">"CSV file"</label>
-                                        <p class="field-hint" id="field-file-hint">{hint}</p>
-                                        <input id="field-file" type="file" name="file" accept=".csv,.tsv,.txt,text/csv" required=true
-                                            aria-invalid=if has_error { "true" } else { "false" }
-                                            aria-describedby=if has_error { "field-file-hint field-file-error" } else { "field-file-hint" }/>
-                                        {error.map(|m| view! { <p class="field-error" id="field-file-error" role="alert">{m}</p> })}
-                                    </div>
-                                    <div class="form-actions">
-                                        <button type="submit" class="button button-primary">"Upload and map columns"</button>
-                                    </div>
-                                </form>
-                                <details class="add-more">
-                                    <summary>"Fields a column can go into"</summary>
-                                    <ul class="checklist">
-                                        {o.targets.into_iter().map(|t| view! { <li>{t.label}</li> }).collect_view()}
-                                    </ul>
-                                    <p class="muted">"Rows whose email matches an existing customer can update it; empty cells never erase stored values."</p>
-                                </details>
-                            </section>
-                            <section class="panel" aria-labelledby="recent-title">
-                                <h2 id="recent-title">"Recent imports"</h2>
-                                {if o.imports.is_empty() {
-                                    view! { <p class="empty">"No imports yet."</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <div class="table-wrap">
-                                            <table class="data responsive">
-                                                <caption class="sr-only">"Recent imports"</caption>
-                                                <thead><tr>
-                                                    <th scope="col">"File"</th>
-                                                    <th scope="col">"Uploaded"</th>
-                                                    <th scope="col">"Status"</th>
-                                                    <th scope="col">"Rows"</th>
-                                                    <th scope="col">"Created"</th>
-                                                    <th scope="col">"Updated"</th>
-                                                    <th scope="col">"Skipped"</th>
-                                                    <th scope="col">"Failed"</th>
-                                                </tr></thead>
-                                                <tbody>
-                                                    {o.imports.into_iter().map(|i| {
-                                                        let href = format!("/customers/import/{}", i.id);
-                                                        let class = outcome_class(i.status.as_str());
-                                                        let rejected = i.status == ImportStatus::Rejected;
-                                                        view! {
-                                                            <tr>
-                                                                <td data-label="File">
-                                                                    {if rejected {
-                                                                        view! { <span>{i.file_name}</span> }.into_any()
-                                                                    } else {
-                                                                        view! { <a class="row-title" href=href>{i.file_name}</a> }.into_any()
-                                                                    }}
-                                                                </td>
-                                                                <td data-label="Uploaded">{i.created_at}<span class="muted block">{i.uploaded_by}</span></td>
-                                                                <td data-label="Status"><span class=class>{i.status.label()}</span></td>
-                                                                <td data-label="Rows">{i.row_count}</td>
-                                                                <td data-label="Created">{i.created}</td>
-                                                                <td data-label="Updated">{i.updated}</td>
-                                                                <td data-label="Skipped">{i.skipped}</td>
-                                                                <td data-label="Failed">{i.failed}</td>
-                                                            </tr>
-                                                        }
-                                                    }).collect_view()}
-                                                </tbody>
-                                            </table>
-                                        </div>
-                                    }.into_any()
-                                }}
-                            </section>
+                            <div class="table-wrap">
+                                <table class="data responsive">
+                                    <caption class="sr-only">"Recent imports"</caption>
+                                    <thead><tr>
+                                        <th scope="col">"File"</th>
+                                        <th scope="col">"Uploaded"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"Rows"</th>
+                                        <th scope="col">"Created"</th>
+                                        <th scope="col">"Updated"</th>
+                                        <th scope="col">"Skipped"</th>
+                                        <th scope="col">"Failed"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {o.imports.into_iter().map(|i| {
+                                            let href = format!("/customers/import/{}", i.id);
+                                            let class = outcome_class(i.status.as_str());
+                                            let rejected = i.status == ImportStatus::Rejected;
+                                            view! {
+                                                <tr>
+                                                    <td data-label="File">
+                                                        {if rejected {
+                                                            view! { <span>{i.file_name}</span> }.into_any()
+                                                        } else {
+                                                            view! { <a class="row-title" href=href>{i.file_name}</a> }.into_any()
+                                                        }}
+                                                    </td>
+                                                    <td data-label="Uploaded">{i.created_at}<span class="muted block">{i.uploaded_by}</span></td>
+                                                    <td data-label="Status"><span class=class>{i.status.label()}</span></td>
+                                                    <td data-label="Rows">{i.row_count}</td>
+                                                    <td data-label="Created">{i.created}</td>
+                                                    <td data-label="Updated">{i.updated}</td>
+                                                    <td data-label="Skipped">{i.skipped}</td>
+                                                    <td data-label="Failed">{i.failed}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
                         }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+                    }}
+                </section>
+            }.into_any()
+        }/>
     }
 }
 
@@ -348,7 +342,7 @@ fn Results(v: ImportView, revert: ServerAction<RevertImport>) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="result-title">
             <h2 id="result-title">{v.status.label()}</h2>
-            {v.error.clone().map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+            {v.error.clone().map(|message| view! { <ErrorAlert message/> })}
             {reverted.map(|r| view! { <div class="alert alert-info" role="status">{r}</div> })}
             <ul class="tiles">
                 {tiles.into_iter().map(|(label, n, class)| view! {
@@ -448,33 +442,25 @@ pub fn ImportPage() -> impl IntoView {
         }
     });
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading import…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(AppError::NotFound) => view! { <crate::pages::errors::NotFound/> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(v) => {
-                        let title = format!("Import: {}", v.file_name);
-                        let badge = outcome_class(v.status.as_str());
-                        let body = if v.is_draft() {
-                            view! { <MappingForm v=v.clone() save=save/> }.into_any()
-                        } else if v.is_busy() {
-                            view! { <Progress v=v.clone()/> }.into_any()
-                        } else {
-                            view! { <Results v=v.clone() revert=revert/> }.into_any()
-                        };
-                        view! {
-                            <Title text=title.clone()/>
-                            <header class="page-header">
-                                <p class="breadcrumb"><a href="/customers">"Customers"</a>" › "<a href="/customers/import">"Import"</a></p>
-                                <h1>{title}</h1>
-                                <p class="lede"><span class=badge>{v.status.label()}</span>" " {format!("{} rows · {} columns", v.row_count, v.headers.len())}</p>
-                            </header>
-                            {body}
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded data loading="Loading import…" render=move |v| {
+            let title = format!("Import: {}", v.file_name);
+            let badge = outcome_class(v.status.as_str());
+            let body = if v.is_draft() {
+                view! { <MappingForm v=v.clone() save=save/> }.into_any()
+            } else if v.is_busy() {
+                view! { <Progress v=v.clone()/> }.into_any()
+            } else {
+                view! { <Results v=v.clone() revert=revert/> }.into_any()
+            };
+            view! {
+                <Title text=title.clone()/>
+                <header class="page-header">
+                    <p class="breadcrumb"><a href="/customers">"Customers"</a>" › "<a href="/customers/import">"Import"</a></p>
+                    <h1>{title}</h1>
+                    <p class="lede"><span class=badge>{v.status.label()}</span>" " {format!("{} rows · {} columns", v.row_count, v.headers.len())}</p>
+                </header>
+                {body}
+            }.into_any()
+        }/>
     }
 }

@@ -3,34 +3,12 @@
 
 use crate::api::crm::list_customers;
 use crate::model::crm::{Choice, CustomerList, CustomerQuery};
+use crate::components::filter::FilterSelect;
 use crate::components::pager::Pager;
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-/// A select of `choices` with an "any" first option.
-#[component]
-pub fn FilterSelect(
-    label: &'static str,
-    name: &'static str,
-    any: &'static str,
-    choices: Vec<Choice>,
-    selected: String,
-) -> impl IntoView {
-    let id = format!("filter-{name}");
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <select id=id name=name>
-                <option value="" selected=selected.is_empty()>{any}</option>
-                {choices.into_iter().map(|c| {
-                    let is = c.value == selected;
-                    view! { <option value=c.value selected=is>{c.label}</option> }
-                }).collect_view()}
-            </select>
-        </div>
-    }
-}
 
 /// The header of a sortable column: a link that sorts by it (again: the other way round).
 #[component]
@@ -158,49 +136,42 @@ pub fn CustomersPage() -> impl IntoView {
                 <a class="button button-primary" href="/customers/new">"New customer"</a>
             </div>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading customers…"</p> }>
-            {move || Suspend::new(async move {
-                let q = query.get_untracked();
-                match data.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(list) => {
-                        let filters_active = q != CustomerQuery { sort: q.sort.clone(), page: q.page, ..Default::default() };
-                        view! {
-                            <form method="get" action="/customers" class="panel filters" role="search" aria-label="Filter customers">
-                                <div class="form-row">
-                                    <div class="field grow">
-                                        <label for="filter-q">"Search"</label>
-                                        <input id="filter-q" type="search" name="q" value=q.q.clone() placeholder="Name, email, phone or tag"/>
-                                    </div>
-                                    <FilterSelect label="Stage" name="stage" any="Any stage" choices=list.stages.clone() selected=q.stage.clone()/>
-                                    <FilterSelect label="Owner" name="owner" any="Anyone"
-                                        choices={
-                                            let mut c = vec![Choice { value: "me".into(), label: "Me".into() }];
-                                            c.extend(list.owners.clone());
-                                            c
-                                        }
-                                        selected=q.owner.clone()/>
-                                    {(list.teams.len() > 1).then(|| view! {
-                                        <FilterSelect label="Team" name="team" any="Any team" choices=list.teams.clone() selected=q.team.clone()/>
-                                    })}
-                                    <div class="field">
-                                        <label for="filter-tag">"Tag"</label>
-                                        <input id="filter-tag" name="tag" value=q.tag.clone() size="12"/>
-                                    </div>
-                                </div>
-                                <div class="form-row checks">
-                                    <label class="check"><input type="checkbox" name="overdue" value="1" checked=q.overdue/>" Follow-up overdue"</label>
-                                    <label class="check"><input type="checkbox" name="incomplete" value="1" checked=q.incomplete/>" Data incomplete or stale"</label>
-                                    {(!q.sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=q.sort.clone()/> })}
-                                    <button type="submit" class="button button-primary">"Apply"</button>
-                                    {filters_active.then(|| view! { <a class="button button-quiet" href="/customers">"Clear filters"</a> })}
-                                </div>
-                            </form>
-                            <CustomerTable list=list query=q/>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded data loading="Loading customers…" render=move |list| {
+            let q = query.get_untracked();
+            let filters_active = q != CustomerQuery { sort: q.sort.clone(), page: q.page, ..Default::default() };
+            view! {
+                <form method="get" action="/customers" class="panel filters" role="search" aria-label="Filter customers">
+                    <div class="form-row">
+                        <div class="field grow">
+                            <label for="filter-q">"Search"</label>
+                            <input id="filter-q" type="search" name="q" value=q.q.clone() placeholder="Name, email, phone or tag"/>
+                        </div>
+                        <FilterSelect label="Stage" name="stage" any="Any stage" choices=list.stages.clone() selected=q.stage.clone()/>
+                        <FilterSelect label="Owner" name="owner" any="Anyone"
+                            choices={
+                                let mut c = vec![Choice { value: "me".into(), label: "Me".into() }];
+                                c.extend(list.owners.clone());
+                                c
+                            }
+                            selected=q.owner.clone()/>
+                        {(list.teams.len() > 1).then(|| view! {
+                            <FilterSelect label="Team" name="team" any="Any team" choices=list.teams.clone() selected=q.team.clone()/>
+                        })}
+                        <div class="field">
+                            <label for="filter-tag">"Tag"</label>
+                            <input id="filter-tag" name="tag" value=q.tag.clone() size="12"/>
+                        </div>
+                    </div>
+                    <div class="form-row checks">
+                        <label class="check"><input type="checkbox" name="overdue" value="1" checked=q.overdue/>" Follow-up overdue"</label>
+                        <label class="check"><input type="checkbox" name="incomplete" value="1" checked=q.incomplete/>" Data incomplete or stale"</label>
+                        {(!q.sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=q.sort.clone()/> })}
+                        <button type="submit" class="button button-primary">"Apply"</button>
+                        {filters_active.then(|| view! { <a class="button button-quiet" href="/customers">"Clear filters"</a> })}
+                    </div>
+                </form>
+                <CustomerTable list=list query=q/>
+            }.into_any()
+        }/>
     }
 }

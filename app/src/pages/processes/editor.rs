@@ -15,6 +15,7 @@ use crate::model::crm::{Choice, choices_of};
 use crate::model::process::{
     ASSIGNEE_RULES, DUE_FROM, DUE_UNITS, StepDef, StepForm, VersionDetail, open_steps,
 };
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -269,153 +270,145 @@ pub fn VersionPage() -> impl IntoView {
     let add_form = NodeRef::<leptos::html::Form>::new();
     clear_after_adding(add, add_form);
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(AppError::NotFound) => view! { <crate::pages::errors::NotFound/> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(v) => {
-                        let back = format!("/processes/{}", v.template_id);
-                        let here = format!("/processes/versions/{}", v.id);
-                        let preview_href = format!("{here}?preview=1");
-                        let heading = format!("{} — version {}", v.name, v.number);
-                        let editing_step = editing.get_untracked().and_then(|e| v.steps.iter().find(|s| s.id == e).cloned());
-                        let count = v.steps.len();
-                        let vid = v.id;
-                        view! {
-                            <Title text=heading.clone()/>
-                            <header class="page-header with-actions">
-                                <div>
-                                    <p class="breadcrumb"><a href="/processes">"Processes"</a>" / "<a href=back.clone()>{v.name.clone()}</a></p>
-                                    <h1>{heading}</h1>
-                                    <super::VersionState status=v.status/>
+        <Loaded data render=move |v| {
+            let back = format!("/processes/{}", v.template_id);
+            let here = format!("/processes/versions/{}", v.id);
+            let preview_href = format!("{here}?preview=1");
+            let heading = format!("{} — version {}", v.name, v.number);
+            let editing_step = editing.get_untracked().and_then(|e| v.steps.iter().find(|s| s.id == e).cloned());
+            let count = v.steps.len();
+            let vid = v.id;
+            view! {
+                <Title text=heading.clone()/>
+                <header class="page-header with-actions">
+                    <div>
+                        <p class="breadcrumb"><a href="/processes">"Processes"</a>" / "<a href=back.clone()>{v.name.clone()}</a></p>
+                        <h1>{heading}</h1>
+                        <super::VersionState status=v.status/>
+                    </div>
+                    <div class="header-actions">
+                        {if preview.get_untracked() {
+                            view! { <a class="button" href=here.clone()>"Back to the steps"</a> }.into_any()
+                        } else {
+                            view! { <a class="button" href=preview_href>"Preview as a run"</a> }.into_any()
+                        }}
+                        {v.editable.then(|| view! {
+                            <ActionForm action=discard attr:class="inline-form">
+                                <input type="hidden" name="version_id" value=vid.to_string()/>
+                                <button type="submit" class="button button-quiet">"Discard draft"</button>
+                            </ActionForm>
+                        })}
+                    </div>
+                </header>
+                <FormError error=action_error(discard)/>
+                {if preview.get_untracked() {
+                    view! { <Preview v=v.clone()/> }.into_any()
+                } else {
+                    view! {
+                        {if v.editable {
+                            view! {
+                                <ActionForm action=save attr:class="panel stack-form">
+                                    <input type="hidden" name="version_id" value=vid.to_string()/>
+                                    <FormError error=save_error/>
+                                    <Field label="Name" name="name" required=true maxlength=200
+                                        value=kept_value(save_error, "name", v.name.clone()) error=field_error(save_error, "name")/>
+                                    <TextAreaField label="Goal" name="goal" required=true maxlength=2000 rows=2
+                                        hint="Why this process exists. Everyone who runs it reads this first."
+                                        value=kept_value(save_error, "goal", v.goal.clone()) error=field_error(save_error, "goal")/>
+                                    <button type="submit" class="button">"Save name and goal"</button>
+                                </ActionForm>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <div class="goal" role="note">
+                                    <span class="goal-label">"Why this process exists"</span>
+                                    <p>{v.goal.clone()}</p>
                                 </div>
-                                <div class="header-actions">
-                                    {if preview.get_untracked() {
-                                        view! { <a class="button" href=here.clone()>"Back to the steps"</a> }.into_any()
-                                    } else {
-                                        view! { <a class="button" href=preview_href>"Preview as a run"</a> }.into_any()
-                                    }}
-                                    {v.editable.then(|| view! {
-                                        <ActionForm action=discard attr:class="inline-form">
-                                            <input type="hidden" name="version_id" value=vid.to_string()/>
-                                            <button type="submit" class="button button-quiet">"Discard draft"</button>
-                                        </ActionForm>
-                                    })}
-                                </div>
-                            </header>
-                            <FormError error=action_error(discard)/>
-                            {if preview.get_untracked() {
-                                view! { <Preview v=v.clone()/> }.into_any()
+                            }.into_any()
+                        }}
+                        <section class="panel" aria-labelledby="steps-title">
+                            <h2 id="steps-title">{format!("Steps ({count})")}</h2>
+                            <FormError error=action_error(actions.move_step)/>
+                            <FormError error=action_error(actions.remove)/>
+                            {if v.steps.is_empty() {
+                                view! { <p class="empty">"No steps yet. Add the first one below."</p> }.into_any()
                             } else {
                                 view! {
-                                    {if v.editable {
-                                        view! {
-                                            <ActionForm action=save attr:class="panel stack-form">
-                                                <input type="hidden" name="version_id" value=vid.to_string()/>
-                                                <FormError error=save_error/>
-                                                <Field label="Name" name="name" required=true maxlength=200
-                                                    value=kept_value(save_error, "name", v.name.clone()) error=field_error(save_error, "name")/>
-                                                <TextAreaField label="Goal" name="goal" required=true maxlength=2000 rows=2
-                                                    hint="Why this process exists. Everyone who runs it reads this first."
-                                                    value=kept_value(save_error, "goal", v.goal.clone()) error=field_error(save_error, "goal")/>
-                                                <button type="submit" class="button">"Save name and goal"</button>
-                                            </ActionForm>
-                                        }.into_any()
-                                    } else {
-                                        view! {
-                                            <div class="goal" role="note">
-                                                <span class="goal-label">"Why this process exists"</span>
-                                                <p>{v.goal.clone()}</p>
-                                            </div>
-                                        }.into_any()
-                                    }}
-                                    <section class="panel" aria-labelledby="steps-title">
-                                        <h2 id="steps-title">{format!("Steps ({count})")}</h2>
-                                        <FormError error=action_error(actions.move_step)/>
-                                        <FormError error=action_error(actions.remove)/>
-                                        {if v.steps.is_empty() {
-                                            view! { <p class="empty">"No steps yet. Add the first one below."</p> }.into_any()
-                                        } else {
-                                            view! {
-                                                <ol class="step-list">
-                                                    {v.steps.iter().cloned().enumerate().map(|(i, s)| view! {
-                                                        <StepCard s=s number=i + 1 last=i + 1 == count editable=v.editable version_id=vid actions=actions/>
-                                                    }).collect_view()}
-                                                </ol>
-                                            }.into_any()
-                                        }}
-                                    </section>
-                                    {v.editable.then(|| {
-                                        let field_choices = v.field_choices.clone();
-                                        let user_choices = v.user_choices.clone();
-                                        match editing_step.clone() {
-                                            Some(s) => {
-                                                let error = action_error(update);
-                                                let title = format!("Edit step: {}", s.title);
-                                                view! {
-                                                    <section class="panel" id="step-form" aria-labelledby="step-form-title">
-                                                        <h2 id="step-form-title">{title}</h2>
-                                                        <ActionForm action=update attr:class="stack-form">
-                                                            <input type="hidden" name="version_id" value=vid.to_string()/>
-                                                            <input type="hidden" name="step_id" value=s.id.to_string()/>
-                                                            <StepFields initial=s.form.clone() error=error field_choices=field_choices user_choices=user_choices/>
-                                                            <div class="form-actions">
-                                                                <button type="submit" class="button button-primary">"Save step"</button>
-                                                                <a class="button button-quiet" href=here.clone()>"Cancel"</a>
-                                                            </div>
-                                                        </ActionForm>
-                                                    </section>
-                                                }.into_any()
-                                            }
-                                            None => {
-                                                let error = action_error(add);
-                                                let initial = StepForm {
-                                                    kind: "task".into(),
-                                                    assignee_rule: "owner".into(),
-                                                    assignee_role: "manager".into(),
-                                                    due_unit: "days".into(),
-                                                    due_from: "start".into(),
-                                                    ..Default::default()
-                                                };
-                                                view! {
-                                                    <section class="panel" id="step-form" aria-labelledby="step-form-title">
-                                                        <h2 id="step-form-title">"Add a step"</h2>
-                                                        <ActionForm action=add node_ref=add_form attr:class="stack-form">
-                                                            <input type="hidden" name="version_id" value=vid.to_string()/>
-                                                            <StepFields initial=initial error=error field_choices=field_choices user_choices=user_choices/>
-                                                            <button type="submit" class="button button-primary">"Add step"</button>
-                                                        </ActionForm>
-                                                    </section>
-                                                }.into_any()
-                                            }
-                                        }
-                                    })}
-                                    {v.editable.then(|| view! {
-                                        <section class="panel" aria-labelledby="publish-title">
-                                            <h2 id="publish-title">"Publish"</h2>
-                                            {if v.problems.is_empty() {
-                                                view! { <p>"Publishing freezes this version: new runs start on it, runs already going stay on theirs."</p> }.into_any()
-                                            } else {
-                                                view! {
-                                                    <ul class="problems">
-                                                        {v.problems.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}
-                                                    </ul>
-                                                }.into_any()
-                                            }}
-                                            <FormError error=action_error(publish)/>
-                                            <ActionForm action=publish attr:class="inline-form">
-                                                <input type="hidden" name="version_id" value=vid.to_string()/>
-                                                <button type="submit" class="button button-primary" disabled=!v.problems.is_empty()>"Publish version " {v.number}</button>
-                                            </ActionForm>
-                                        </section>
-                                    })}
+                                    <ol class="step-list">
+                                        {v.steps.iter().cloned().enumerate().map(|(i, s)| view! {
+                                            <StepCard s=s number=i + 1 last=i + 1 == count editable=v.editable version_id=vid actions=actions/>
+                                        }).collect_view()}
+                                    </ol>
                                 }.into_any()
                             }}
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+                        </section>
+                        {v.editable.then(|| {
+                            let field_choices = v.field_choices.clone();
+                            let user_choices = v.user_choices.clone();
+                            match editing_step.clone() {
+                                Some(s) => {
+                                    let error = action_error(update);
+                                    let title = format!("Edit step: {}", s.title);
+                                    view! {
+                                        <section class="panel" id="step-form" aria-labelledby="step-form-title">
+                                            <h2 id="step-form-title">{title}</h2>
+                                            <ActionForm action=update attr:class="stack-form">
+                                                <input type="hidden" name="version_id" value=vid.to_string()/>
+                                                <input type="hidden" name="step_id" value=s.id.to_string()/>
+                                                <StepFields initial=s.form.clone() error=error field_choices=field_choices user_choices=user_choices/>
+                                                <div class="form-actions">
+                                                    <button type="submit" class="button button-primary">"Save step"</button>
+                                                    <a class="button button-quiet" href=here.clone()>"Cancel"</a>
+                                                </div>
+                                            </ActionForm>
+                                        </section>
+                                    }.into_any()
+                                }
+                                None => {
+                                    let error = action_error(add);
+                                    let initial = StepForm {
+                                        kind: "task".into(),
+                                        assignee_rule: "owner".into(),
+                                        assignee_role: "manager".into(),
+                                        due_unit: "days".into(),
+                                        due_from: "start".into(),
+                                        ..Default::default()
+                                    };
+                                    view! {
+                                        <section class="panel" id="step-form" aria-labelledby="step-form-title">
+                                            <h2 id="step-form-title">"Add a step"</h2>
+                                            <ActionForm action=add node_ref=add_form attr:class="stack-form">
+                                                <input type="hidden" name="version_id" value=vid.to_string()/>
+                                                <StepFields initial=initial error=error field_choices=field_choices user_choices=user_choices/>
+                                                <button type="submit" class="button button-primary">"Add step"</button>
+                                            </ActionForm>
+                                        </section>
+                                    }.into_any()
+                                }
+                            }
+                        })}
+                        {v.editable.then(|| view! {
+                            <section class="panel" aria-labelledby="publish-title">
+                                <h2 id="publish-title">"Publish"</h2>
+                                {if v.problems.is_empty() {
+                                    view! { <p>"Publishing freezes this version: new runs start on it, runs already going stay on theirs."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="problems">
+                                            {v.problems.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                                <FormError error=action_error(publish)/>
+                                <ActionForm action=publish attr:class="inline-form">
+                                    <input type="hidden" name="version_id" value=vid.to_string()/>
+                                    <button type="submit" class="button button-primary" disabled=!v.problems.is_empty()>"Publish version " {v.number}</button>
+                                </ActionForm>
+                            </section>
+                        })}
+                    }.into_any()
+                }}
+            }.into_any()
+        }/>
     }
 }

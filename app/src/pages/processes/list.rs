@@ -14,8 +14,9 @@ use crate::model::crm::{Choice, choices_of};
 use crate::model::states::{RunStatus, VersionStatus};
 use crate::model::process::{RunList, RunQuery, TRIGGERS, TemplateDetail};
 use crate::model::user::{Role, UserView};
-use crate::pages::customers::list::FilterSelect;
+use crate::components::filter::FilterSelect;
 use crate::components::pager::Pager;
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -31,55 +32,52 @@ pub fn ProcessesPage() -> impl IntoView {
             <h1>"Processes"</h1>
             <p class="lede">"The agreed way of working, step by step: each process says why it exists, guides every step and shows where customers wait."</p>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="panel empty">{if is_admin {
-                            "No processes yet. Create the first one below: write down its goal, then its steps."
-                        } else {
-                            "No processes have been published yet."
-                        }}</p>
-                    }.into_any(),
-                    Ok(list) => view! {
-                        <div class="table-wrap">
-                            <table class="data responsive">
-                                <caption class="sr-only">"Processes"</caption>
-                                <thead><tr>
-                                    <th scope="col">"Process"</th>
-                                    <th scope="col">"Starts"</th>
-                                    <th scope="col">"Version"</th>
-                                    <th scope="col">"Active runs"</th>
-                                </tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|t| {
-                                        let href = format!("/processes/{}", t.id);
-                                        let version = match (t.published, t.draft) {
-                                            (Some(p), Some(d)) => format!("v{p} published · v{d} draft"),
-                                            (Some(p), None) => format!("v{p} published"),
-                                            (None, Some(d)) => format!("v{d} draft, not published"),
-                                            (None, None) => "—".into(),
-                                        };
-                                        view! {
-                                            <tr class:retired=t.archived>
-                                                <td data-label="Process">
-                                                    <a class="row-title" href=href>{t.name}</a>
-                                                    {t.archived.then(|| view! { <span class="status status-off">"Archived"</span> })}
-                                                </td>
-                                                <td data-label="Starts">{t.trigger}</td>
-                                                <td data-label="Version">{version}</td>
-                                                <td data-label="Active runs">{t.active_runs}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data render=move |value| {
+            match value {
+                list if list.is_empty() => view! {
+                    <p class="panel empty">{if is_admin {
+                        "No processes yet. Create the first one below: write down its goal, then its steps."
+                    } else {
+                        "No processes have been published yet."
+                    }}</p>
+                }.into_any(),
+                list => view! {
+                    <div class="table-wrap">
+                        <table class="data responsive">
+                            <caption class="sr-only">"Processes"</caption>
+                            <thead><tr>
+                                <th scope="col">"Process"</th>
+                                <th scope="col">"Starts"</th>
+                                <th scope="col">"Version"</th>
+                                <th scope="col">"Active runs"</th>
+                            </tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|t| {
+                                    let href = format!("/processes/{}", t.id);
+                                    let version = match (t.published, t.draft) {
+                                        (Some(p), Some(d)) => format!("v{p} published · v{d} draft"),
+                                        (Some(p), None) => format!("v{p} published"),
+                                        (None, Some(d)) => format!("v{d} draft, not published"),
+                                        (None, None) => "—".into(),
+                                    };
+                                    view! {
+                                        <tr class:retired=t.archived>
+                                            <td data-label="Process">
+                                                <a class="row-title" href=href>{t.name}</a>
+                                                {t.archived.then(|| view! { <span class="status status-off">"Archived"</span> })}
+                                            </td>
+                                            <td data-label="Starts">{t.trigger}</td>
+                                            <td data-label="Version">{version}</td>
+                                            <td data-label="Active runs">{t.active_runs}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any(),
+            }
+        }/>
         {is_admin.then(|| view! { <NewProcess/> })}
     }
 }
@@ -296,67 +294,53 @@ pub fn ProcessPage() -> impl IntoView {
         },
     );
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading process…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(AppError::NotFound) => view! { <crate::pages::errors::NotFound/> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(t) => {
-                        let export = format!("/processes/{}/export.json", t.id);
-                        let id = t.id.to_string();
-                        let id2 = id.clone();
-                        view! {
-                            <Title text=t.name.clone()/>
-                            <header class="page-header with-actions">
-                                <div>
-                                    <p class="breadcrumb"><a href="/processes">"Processes"</a></p>
-                                    <h1>{t.name.clone()}</h1>
-                                    {t.archived.then(|| view! { <span class="status status-off">"Archived"</span> })}
-                                </div>
-                                {t.can_edit.then(|| view! {
-                                    <div class="header-actions">
-                                        <a class="button" rel="external" download="" href=export>"Export JSON"</a>
-                                        <ActionForm action=set_archived attr:class="inline-form">
-                                            <input type="hidden" name="template_id" value=id2/>
-                                            <input type="hidden" name="archived" value=(!t.archived).to_string()/>
-                                            <button type="submit" class="button button-quiet">{if t.archived { "Restore" } else { "Archive process" }}</button>
-                                        </ActionForm>
-                                        <ActionForm action=new_draft attr:class="inline-form">
-                                            <input type="hidden" name="template_id" value=id/>
-                                            <button type="submit" class="button button-primary">"Edit steps"</button>
-                                        </ActionForm>
-                                    </div>
-                                })}
-                            </header>
-                            <FormError error=action_error(new_draft)/>
-                            <div class="goal" role="note">
-                                <span class="goal-label">"Why this process exists"</span>
-                                <p>{t.goal.clone()}</p>
-                            </div>
-                            <div class="process-grid">
-                                <div class="customer-side">
-                                    {view! { <Versions t=t.clone() archive=archive/> }.into_any()}
-                                    {t.can_edit.then(|| view! { <Trigger t=t.clone() set=trigger/> }.into_any())}
-                                </div>
-                                <div class="customer-main">
-                                    <section class="panel" aria-labelledby="runs-title">
-                                        <h2 id="runs-title">"Runs"</h2>
-                                        <Transition fallback=|| view! { <p class="loading">"Loading runs…"</p> }>
-                                            {move || Suspend::new(async move {
-                                                let q = query.get_untracked();
-                                                match runs.await {
-                                                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                                                    Ok(list) => view! { <RunTable list=list query=q template_id=t.id/> }.into_any(),
-                                                }
-                                            })}
-                                        </Transition>
-                                    </section>
-                                </div>
-                            </div>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded data loading="Loading process…" render=move |t| {
+            let export = format!("/processes/{}/export.json", t.id);
+            let id = t.id.to_string();
+            let id2 = id.clone();
+            view! {
+                <Title text=t.name.clone()/>
+                <header class="page-header with-actions">
+                    <div>
+                        <p class="breadcrumb"><a href="/processes">"Processes"</a></p>
+                        <h1>{t.name.clone()}</h1>
+                        {t.archived.then(|| view! { <span class="status status-off">"Archived"</span> })}
+                    </div>
+                    {t.can_edit.then(|| view! {
+                        <div class="header-actions">
+                            <a class="button" rel="external" download="" href=export>"Export JSON"</a>
+                            <ActionForm action=set_archived attr:class="inline-form">
+                                <input type="hidden" name="template_id" value=id2/>
+                                <input type="hidden" name="archived" value=(!t.archived).to_string()/>
+                                <button type="submit" class="button button-quiet">{if t.archived { "Restore" } else { "Archive process" }}</button>
+                            </ActionForm>
+                            <ActionForm action=new_draft attr:class="inline-form">
+                                <input type="hidden" name="template_id" value=id/>
+                                <button type="submit" class="button button-primary">"Edit steps"</button>
+                            </ActionForm>
+                        </div>
+                    })}
+                </header>
+                <FormError error=action_error(new_draft)/>
+                <div class="goal" role="note">
+                    <span class="goal-label">"Why this process exists"</span>
+                    <p>{t.goal.clone()}</p>
+                </div>
+                <div class="process-grid">
+                    <div class="customer-side">
+                        {view! { <Versions t=t.clone() archive=archive/> }.into_any()}
+                        {t.can_edit.then(|| view! { <Trigger t=t.clone() set=trigger/> }.into_any())}
+                    </div>
+                    <div class="customer-main">
+                        <section class="panel" aria-labelledby="runs-title">
+                            <h2 id="runs-title">"Runs"</h2>
+                            <Loaded data=runs loading="Loading runs…" render=move |list| view! {
+                                <RunTable list query=query.get_untracked() template_id=t.id/>
+                            }/>
+                        </section>
+                    </div>
+                </div>
+            }.into_any()
+        }/>
     }
 }

@@ -7,6 +7,7 @@ use crate::components::form::{FormError, action_error, error_about};
 use crate::error::AppError;
 use crate::model::process::{DataInput, RunView, StepRunView};
 use crate::model::states::StepStatus;
+use crate::components::loaded::Loaded;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -261,12 +262,7 @@ pub fn RunPage() -> impl IntoView {
         },
     );
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading run…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(AppError::NotFound) => view! { <crate::pages::errors::NotFound/> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(r) => {
+        <Loaded data loading="Loading run…" render=move |r: RunView| {
                         let customer = format!("/customers/{}", r.customer_id);
                         let process = format!("/processes/{}", r.template_id);
                         let title = format!("{} · {}", r.name, r.customer_name);
@@ -316,10 +312,7 @@ pub fn RunPage() -> impl IntoView {
                                     </section>
                                 </div>
                             </div>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+                        }
+        }/>
     }
 }
