@@ -2,6 +2,7 @@
 //! shows around the data it loads (loading, error alert, not found), pagers, list filters and
 //! charts.
 
+pub mod chart;
 pub mod filter;
 pub mod form;
 pub mod guard;
