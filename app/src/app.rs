@@ -53,14 +53,17 @@ fn set_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let (routing, set_routing) = signal(false);
     view! {
         <Stylesheet id="leptos" href="/pkg/rapport.css"/>
         // Every page's title passes through this formatter, and so through the raw-text guard.
         <Title formatter=|text: String| {
             crate::components::raw_text::raw_text(if text.is_empty() { "Rapport".to_string() } else { format!("{text} · Rapport") })
         }/>
-        <Router>
-            <AppFrame/>
+        // While the router moves to another page it keeps the old one on screen until the new
+        // one's code and data are there, and the bar at the top says that it is loading.
+        <Router set_is_routing=set_routing>
+            <AppFrame routing/>
         </Router>
     }
 }
@@ -69,7 +72,7 @@ pub fn App() -> impl IntoView {
 /// top bar and the routes. Form actions are created in the pages, inside `<Routes>`: only there
 /// does an action pick up the error of a form posted without JavaScript from the redirect URL.
 #[component]
-fn AppFrame() -> impl IntoView {
+fn AppFrame(routing: ReadSignal<bool>) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     provide_context(sign_out);
     let epoch = AuthEpoch(RwSignal::new(0));
@@ -86,6 +89,7 @@ fn AppFrame() -> impl IntoView {
 
     view! {
         <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            <div class="route-progress" role="progressbar" aria-label="Loading the page" hidden=move || !routing.get()></div>
             <TopBar/>
             <main id="main" class="content" tabindex="-1">
                 <PageRoutes/>
