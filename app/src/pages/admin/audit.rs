@@ -26,7 +26,7 @@ pub fn AuditPage() -> impl IntoView {
             let prev = (p.page > 0).then(|| format!("/admin/audit?page={}", p.page - 1));
             let next = p.has_more.then(|| format!("/admin/audit?page={}", p.page + 1));
             view! {
-                <div class="table-wrap">
+                <div class="table-wrap wide">
                     <table class="data">
                         <caption class="sr-only">"Audit log entries, newest first"</caption>
                         <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"From"</th><th scope="col">"To"</th></tr></thead>

@@ -103,7 +103,7 @@ pub fn UsersPage() -> impl IntoView {
                 <Show when=move || resent.get()>
                     <div class="alert alert-ok" role="status">"A new invitation link is on its way."</div>
                 </Show>
-                <div class="table-wrap">
+                <div class="table-wrap wide">
                     <table class="data">
                         <caption class="sr-only">"All users"</caption>
                         <thead><tr><th scope="col">"Name"</th><th scope="col">"Role and team"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>

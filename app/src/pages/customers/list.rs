@@ -65,7 +65,7 @@ fn CustomerTable(list: CustomerList, query: CustomerQuery) -> impl IntoView {
     view! {
         <p class="muted" role="status">{summary}</p>
         {(!empty).then(move || view! {
-            <div class="table-wrap">
+            <div class="table-wrap wide">
                 <table class="data responsive">
                     <caption class="sr-only">"Customers"</caption>
                     <thead>
@@ -87,12 +87,12 @@ fn CustomerTable(list: CustomerList, query: CustomerQuery) -> impl IntoView {
                             let quality_title = format!("Data quality {}%: share of required fields filled and fresh", r.quality);
                             view! {
                                 <tr>
-                                    <td data-label="Name">
+                                    <td data-label="Name" class="name-cell">
                                         <a class="row-title" href=href>{r.name}</a>
                                         <span class="muted block">{contact}</span>
                                     </td>
                                     <td data-label="Stage"><span class="stage">{r.stage}</span></td>
-                                    <td data-label="Owner">{r.owner}{r.team.map(|t| view! { <span class="muted block">{t}</span> })}</td>
+                                    <td data-label="Owner" class="nowrap">{r.owner}{r.team.map(|t| view! { <span class="muted block">{t}</span> })}</td>
                                     <td data-label="Tags">
                                         {r.tags.into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}
                                     </td>

@@ -228,7 +228,7 @@ fn RunTable(list: RunList, query: RunQuery, template_id: i32) -> impl IntoView {
         </form>
         <p class="muted" role="status">{summary}</p>
         {(!list.rows.is_empty()).then(|| view! {
-            <div class="table-wrap">
+            <div class="table-wrap wide">
                 <table class="data responsive">
                     <caption class="sr-only">"Runs"</caption>
                     <thead><tr>
@@ -243,16 +243,16 @@ fn RunTable(list: RunList, query: RunQuery, template_id: i32) -> impl IntoView {
                             let href = format!("/runs/{}", r.id);
                             view! {
                                 <tr>
-                                    <td data-label="Customer">
+                                    <td data-label="Customer" class="name-cell">
                                         <a class="row-title" href=href>{r.customer_name}</a>
                                         {r.current.map(|c| view! { <span class="muted block">"Now: " {c}</span> })}
                                     </td>
-                                    <td data-label="State">
+                                    <td data-label="State" class="nowrap">
                                         <RunState status=r.status/>
                                         {r.overdue.then(|| view! { " "<span class="status status-bad">"Overdue"</span> })}
                                     </td>
                                     <td data-label="Progress"><Progress done=r.done total=r.total/></td>
-                                    <td data-label="Owner">{r.owner}</td>
+                                    <td data-label="Owner" class="nowrap">{r.owner}</td>
                                     <td data-label="Started" class="nowrap">{r.started}</td>
                                 </tr>
                             }
