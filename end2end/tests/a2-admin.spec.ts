@@ -1,8 +1,6 @@
 // An admin invites a user; the user sets a password from the emailed link (read from the
 // dev mailbox, as no SMTP is configured) and signs in; a member cannot open admin pages.
-import { test, expect, openHydrated, hydrated, signIn, ADMIN } from './fixtures';
-
-const MEMBER = { name: 'Noor Haddad', email: 'noor@example.org', password: 'lantern-quartz-6620' };
+import { test, expect, openHydrated, hydrated, signIn, ADMIN, MEMBER } from './fixtures';
 
 test.describe.serial('admin invites a user', () => {
   test('the invited user sets a password from the link and signs in', async ({ page, browser }) => {

@@ -3,10 +3,7 @@
 // completes the step; the manager rejects, the member reworks the step, the manager approves;
 // the run completes and shows on the customer page.
 import { Browser, Page } from '@playwright/test';
-import { test, expect, openHydrated, hydrated, signIn, ADMIN } from './fixtures';
-
-const MEMBER = { name: 'Noor Haddad', email: 'noor@example.org', password: 'lantern-quartz-6620' };
-const MANAGER = { name: 'Mara Quist', email: 'mara@example.org', password: 'copper-violet-3381' };
+import { test, expect, openHydrated, hydrated, signIn, ADMIN, MANAGER, MEMBER } from './fixtures';
 const PROCESS = 'Key account onboarding';
 
 /** A fresh signed-in page for `who`, in its own browser context. */

@@ -27,6 +27,9 @@ export async function hydrated(page: Page) {
 }
 
 export const ADMIN = { name: 'Ada Okafor', email: 'ada@example.org', password: 'tulip-orbit-4471' };
+/** The member the admin test invites and the manager the processes test invites. */
+export const MEMBER = { name: 'Noor Haddad', email: 'noor@example.org', password: 'lantern-quartz-6620' };
+export const MANAGER = { name: 'Mara Quist', email: 'mara@example.org', password: 'copper-violet-3381' };
 
 /** Signs in through the sign-in page and waits for the home page. */
 export async function signIn(page: Page, who: { email: string; password: string }) {

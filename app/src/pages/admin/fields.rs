@@ -147,7 +147,7 @@ fn FieldCard(f: CustomFieldView, toggle: ServerAction<SetFieldActive>) -> impl I
     view! {
         <article class="panel" class:retired=!f.active aria-labelledby=labelled_by>
             <div class="field-summary">
-                <h3 id=title_id>{d.label.clone()}</h3>
+                <h2 id=title_id>{d.label.clone()}</h2>
                 <code>{d.key.clone()}</code>
                 {(!f.active).then_some(view! { <span class="status status-off">"Retired"</span> })}
             </div>
