@@ -16,6 +16,7 @@ mod m20261202_000010_leases;
 mod m20261202_000011_my_day_indexes;
 mod m20261202_000012_run_list_indexes;
 mod m20261203_000013_pattern_examples;
+mod m20261203_000014_my_day_order_indexes;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_my_day_indexes::Migration),
             Box::new(m20261202_000012_run_list_indexes::Migration),
             Box::new(m20261203_000013_pattern_examples::Migration),
+            Box::new(m20261203_000014_my_day_order_indexes::Migration),
         ]
     }
 }

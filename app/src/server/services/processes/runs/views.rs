@@ -395,10 +395,11 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
     // a visible customer, and for each role they reach those assigned to it on a customer in
     // their teams (the admin role's anywhere: admins may act on any step, but the team steps of
     // teams they are not in are those teams' work, not their day's). Each part reads the front
-    // of an index that ends in the due time, (status, assignee, due) or (status, role, due),
-    // and joins each step's run and customer by key. (As `run_id IN (runs of visible
-    // customers)` SQLite listed every visible customer first; one OR of the parts made it walk
-    // every active run; one sort over all of a part's steps grew with them.)
+    // of an index that ends in the due time and the id, (status, assignee, due, id) or
+    // (status, role, due, id), and joins each step's run and customer by key. (As `run_id IN
+    // (runs of visible customers)` SQLite listed every visible customer first; one OR of the
+    // parts made it walk every active run; one sort over all of a part's steps grew with them;
+    // without the id in the index PostgreSQL walked the primary key for the undated ones.)
     let run_of_step: RelationDef = process_step_run::Entity::belongs_to(process_run::Entity)
         .from(process_step_run::Column::RunId)
         .to(process_run::Column::Id)
@@ -440,8 +441,10 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
                 .filter(process_step_run::Column::DueAt.is_not_null())
                 .order_by_asc(process_step_run::Column::DueAt)
                 .order_by_asc(process_step_run::Column::Id);
+            // Ordered by the (all NULL) due time too, so the index's order serves it.
             let undated = part
                 .filter(process_step_run::Column::DueAt.is_null())
+                .order_by_asc(process_step_run::Column::DueAt)
                 .order_by_asc(process_step_run::Column::Id);
             for rows in [dated, undated] {
                 open.extend(rows.limit(skip + per_page).all(db).await?);
