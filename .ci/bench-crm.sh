@@ -8,7 +8,9 @@
 #  - "My day" as the demo member and as the demo manager.
 # A benchmark, not a test: these machines are shared, so read the figures as one run's.
 # BENCH_CUSTOMERS, BENCH_INTERACTIONS, BENCH_RUNS, BENCH_SECONDS (per page, default 10) and
-# BENCH_CONNECTIONS (default 4) change the run; BENCH_DATABASES="postgres" measures one database.
+# BENCH_CONNECTIONS (default 4) change the run; BENCH_DATABASES="postgres" measures one database;
+# BENCH_POSTGRES_DB names a PostgreSQL database seeded before (with `server seed-bench`), measured
+# as it is and kept, so a ten-times data set is seeded once (it takes about as long as the rest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1;34m[bench-crm]\033[0m %s\n' "$*"; }
@@ -35,10 +37,11 @@ BIN="${CARGO_TARGET_DIR:-target}/release/server"
 
 SCRATCH=$(mktemp -d)
 PID=""
-PG_DB="rapport_bench_$$"
+PG_SEEDED=${BENCH_POSTGRES_DB:-}
+PG_DB=${PG_SEEDED:-rapport_bench_$$}
 cleanup() {
   [ -n "$PID" ] && kill "$PID" 2>/dev/null || true
-  psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" > /dev/null 2>&1 || true
+  [ -n "$PG_SEEDED" ] || psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" > /dev/null 2>&1 || true
   rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
@@ -63,14 +66,23 @@ sign_in() { # email -> the session cookie
   echo "$cookie"
 }
 
-run_on() { # label database_url
+run_on() { # label database_url [seeded]
   DB_LABEL=$1
   export DATABASE_URL=$2
-  say "$DB_LABEL: seeding $CUSTOMERS customers, $INTERACTIONS interactions and $RUNS runs"
-  local t0=$SECONDS
-  "$BIN" seed-bench --customers "$CUSTOMERS" --interactions "$INTERACTIONS" --runs "$RUNS" > "$SCRATCH/seed.log" 2>&1 \
-    || { tail -20 "$SCRATCH/seed.log"; exit 1; }
-  say "$DB_LABEL: seeded in $((SECONDS - t0)) s"
+  local last_run
+  if [ -n "${3:-}" ]; then
+    say "$DB_LABEL: measuring $DATABASE_URL as it is"
+    "$BIN" migrate > "$SCRATCH/seed.log" 2>&1 || { tail -20 "$SCRATCH/seed.log"; exit 1; }
+    last_run=$(psql "$DATABASE_URL" -Atc "SELECT max(id) FROM process_run")
+    CUSTOMERS=$(( $(psql "$DATABASE_URL" -Atc "SELECT max(id) FROM customer") - 200 ))
+  else
+    say "$DB_LABEL: seeding $CUSTOMERS customers, $INTERACTIONS interactions and $RUNS runs"
+    local t0=$SECONDS
+    "$BIN" seed-bench --customers "$CUSTOMERS" --interactions "$INTERACTIONS" --runs "$RUNS" > "$SCRATCH/seed.log" 2>&1 \
+      || { tail -20 "$SCRATCH/seed.log"; exit 1; }
+    say "$DB_LABEL: seeded in $((SECONDS - t0)) s"
+    last_run=$(awk '/^last run id:/ { print $4 }' "$SCRATCH/seed.log")
+  fi
   "$BIN" serve > "$SCRATCH/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.1; done
@@ -94,8 +106,6 @@ run_on() { # label database_url
   runs_total=$(curl -fs -H "Cookie: $cookie" "http://127.0.0.1:$PORT/processes/$process" \
     | grep -o '[0-9,]* runs' | head -1 | tr -dc '0-9')
   measure "run list, process $process ($runs_total runs)" "/processes/$process"
-  local last_run
-  last_run=$(awk '/^last run id:/ { print $4 }' "$SCRATCH/seed.log")
   measure "run page (random of $last_run)" "/runs/1" "$last_run" "/runs/"
   # (Each sign-in on its own line, so that a failed one stops the benchmark.)
   BENCH_COOKIE=$(sign_in member@rapport.test)
@@ -112,8 +122,8 @@ case " $DATABASES " in *" sqlite "*) run_on SQLite "sqlite://$SCRATCH/bench.db?m
 case " $DATABASES " in
   *" postgres "*)
     if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-      psql "$PG_BASE/postgres" -qc "CREATE DATABASE $PG_DB" > /dev/null
-      run_on PostgreSQL "$PG_BASE/$PG_DB"
+      [ -n "$PG_SEEDED" ] || psql "$PG_BASE/postgres" -qc "CREATE DATABASE $PG_DB" > /dev/null
+      run_on PostgreSQL "$PG_BASE/$PG_DB" "$PG_SEEDED"
     else
       say "PostgreSQL is not answering on 127.0.0.1:5432: skipped"
     fi
