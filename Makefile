@@ -1,5 +1,5 @@
 # The two commands of the README's quick start. Each installs what is missing first.
-.PHONY: run test bench bench-crm
+.PHONY: run test bench bench-crm audit
 
 run:
 	@bash .ci/setup.sh
@@ -19,3 +19,9 @@ bench:
 bench-crm:
 	@bash .ci/setup.sh
 	@bash .ci/bench-crm.sh
+
+# Not a test: Lighthouse (mobile, simulated throttling) over every page of the release build,
+# signed out and as the demo admin; prints each page's scores.
+audit:
+	@bash .ci/setup.sh
+	@bash .ci/audit.sh
