@@ -67,7 +67,9 @@ async fn the_server_exits_cleanly_on_sigterm() {
     };
     let log = std::fs::File::create(scratch.join("server.log")).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        // Not the crate directory: a shared target directory may hold this binary built from
+        // another clone, since removed.
+        .current_dir(&scratch)
         .env("LEPTOS_OUTPUT_NAME", "rapport")
         .env("LEPTOS_SITE_ROOT", scratch.join("site"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
