@@ -54,17 +54,50 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let (routing, set_routing) = signal(false);
+    let page_hydrated = PageHydrated(RwSignal::new(false));
+    provide_context(page_hydrated);
+    // The browser hydrates the shell first and the page once its area's code is there. Until
+    // then the page's own `<Title>` is not in effect, and without a text of its own the title
+    // would be emptied (the tab showing the bare address): the root keeps the server's title
+    // until the page has hydrated.
+    #[cfg(feature = "hydrate")]
+    let server_title = document().title();
+    #[cfg(not(feature = "hydrate"))]
+    let server_title = String::new();
+    let held = server_title.clone();
+    let hydrated = page_hydrated.0;
     view! {
         <Stylesheet id="leptos" href="/pkg/rapport.css"/>
         // Every page's title passes through this formatter, and so through the raw-text guard.
-        <Title formatter=|text: String| {
-            crate::components::raw_text::raw_text(if text.is_empty() { "Rapport".to_string() } else { format!("{text} · Rapport") })
-        }/>
+        <Title
+            text=move || if hydrated.get() { String::new() } else { server_title.clone() }
+            formatter=move |text: String| {
+                crate::components::raw_text::raw_text(if text.is_empty() {
+                    "Rapport".to_string()
+                } else if !hydrated.get_untracked() && text == held {
+                    text
+                } else {
+                    format!("{text} · Rapport")
+                })
+            }/>
         // While the router moves to another page it keeps the old one on screen until the new
         // one's code and data are there, and the bar at the top says that it is loading.
         <Router set_is_routing=set_routing>
             <AppFrame routing/>
         </Router>
+    }
+}
+
+/// Whether the first page's own view has hydrated (set by [`PageReady`]).
+#[derive(Clone, Copy)]
+struct PageHydrated(RwSignal<bool>);
+
+/// Rendered after every page's view: its effect runs once that view has hydrated, which for a
+/// page in a split area is after the area's chunk has arrived, later than the shell.
+#[component]
+fn PageReady() -> impl IntoView {
+    if let Some(PageHydrated(hydrated)) = use_context::<PageHydrated>() {
+        Effect::new(move |_| hydrated.set(true));
     }
 }
 
@@ -83,9 +116,9 @@ fn AppFrame(routing: ReadSignal<bool>) -> impl IntoView {
     );
     provide_context(ViewerResource(viewer));
 
-    // End-to-end tests wait for this attribute before clicking: a click before hydration is lost.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    // End-to-end tests wait for this attribute before clicking: a click before hydration is
+    // lost. It turns true once the page itself has hydrated, not only the shell around it.
+    let hydrated = expect_context::<PageHydrated>().0;
 
     view! {
         <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
@@ -140,7 +173,7 @@ macro_rules! route_table {
         #[component]
         fn PageRoutes() -> impl IntoView {
             view! {
-                <Routes fallback=|| view! { <pages::errors::NotFound/> }>
+                <Routes fallback=|| view! { <pages::errors::NotFound/><PageReady/> }>
                     $( <Route path=path!($epath) ssr=SsrMode::Async view=Page::$entry(page::$entry::$epage)/> )*
                     $( $( <Route path=path!($path) ssr=SsrMode::Async view=Page::$area(page::$area::$page)/> )* )*
                 </Routes>
@@ -149,7 +182,7 @@ macro_rules! route_table {
 
         impl ChooseView for Page {
             async fn choose(self) -> AnyView {
-                match self {
+                let view = match self {
                     Page::$entry(p) => $entry_fn(p),
                     $(
                         // Without the `split` feature the areas are plain functions in the one wasm.
@@ -161,7 +194,8 @@ macro_rules! route_table {
                             view
                         }
                     )*
-                }
+                };
+                view! { {view}<PageReady/> }.into_any()
             }
 
             /// Loads the area's chunk. The router awaits this before it hydrates a

@@ -40,6 +40,21 @@ test.describe('pages', () => {
     await expect(page.locator('.loading')).toHaveCount(0);
   });
 
+  test('a page opened by its address keeps its title while its code loads, and is hydrated only once that code is there', async ({ page }) => {
+    await signIn(page, ADMIN);
+    const releaseCode = await hold(page, '**/pkg/split_customers_area_*');
+    const shell = page.waitForResponse((res) => /\/pkg\/rapport[^/]*\.wasm$/.test(res.url()));
+    await page.goto('/customers', { waitUntil: 'domcontentloaded' });
+    await shell;
+    // The shell has its code and hydrates; the page's is held back.
+    await page.waitForTimeout(700);
+    expect(await page.title()).toBe('Customers · Rapport');
+    await expect(page.locator('.app')).toHaveAttribute('data-hydrated', 'false');
+    releaseCode();
+    await hydrated(page);
+    expect(await page.title()).toBe('Customers · Rapport');
+  });
+
   test('the customer list uses the width it is given at 1280 px, and stays cards at 375 px', async ({ page }) => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, ADMIN);
