@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1;34m[audit]\033[0m %s\n' "$*"; }
+source .ci/lib.sh
 
 # Lighthouse 13 wants Node 22; 12.2.3 runs on the machines' Node 20. Kept out of end2end/'s
 # packages: the test suite does not need it.
@@ -36,15 +37,11 @@ export LEPTOS_SITE_ADDR=127.0.0.1:$PORT DATABASE_URL="sqlite://$SCRATCH/audit.db
 "$BIN" serve > "$SCRATCH/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; rm -rf "$SCRATCH"' EXIT
-for _ in $(seq 1 100); do curl -fs "$BASE/healthz" > /dev/null && break; sleep 0.1; done
-# The server writes the brotli and gzip variants of /pkg at start-up: audit what users get.
-WASM=target/site/pkg/rapport.wasm
-for _ in $(seq 1 600); do [ "$WASM.br" -nt "$WASM" ] && [ -f "$WASM.gz" ] && break; sleep 0.1; done
+wait_up "$PORT" 100
+# Audit what users get: the brotli and gzip variants of /pkg.
+wait_precompressed target/site/pkg/rapport.wasm
 
-COOKIE=$(curl -fs -D - -o /dev/null -H 'sec-fetch-site: same-origin' \
-  --data-urlencode 'email=admin@rapport.test' --data-urlencode 'password=demo-password-2026' \
-  "$BASE/api/sign_in" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2; exit }')
-[ -n "$COOKIE" ] || { say "signing in as the demo admin failed"; exit 1; }
+COOKIE=$(demo_sign_in "$PORT" admin@rapport.test)
 first_link() { # page pattern -> the first href on the page matching the pattern
   curl -fs -H "Cookie: $COOKIE" "$BASE$1" | grep -o "href=\"$2\"" | head -1 | sed 's/^href="//; s/"$//'
 }

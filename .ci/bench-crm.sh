@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1;34m[bench-crm]\033[0m %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+source .ci/lib.sh
 if ! command -v wrk > /dev/null; then
   say "installing Debian's wrk"
   as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk
@@ -57,14 +57,7 @@ measure() { # label path [max_id [random_prefix]] -> prints a row
   echo "$DB_LABEL|$1|$p50|$p95|$n|$failed" >> "$SCRATCH/results"
 }
 
-sign_in() { # email -> the session cookie
-  local cookie
-  cookie=$(curl -fs -D - -o /dev/null -H 'sec-fetch-site: same-origin' \
-    --data-urlencode "email=$1" --data-urlencode 'password=demo-password-2026' \
-    "http://127.0.0.1:$PORT/api/sign_in" | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2; exit }')
-  [ -n "$cookie" ] || { say "sign-in as $1 failed"; exit 1; }
-  echo "$cookie"
-}
+sign_in() { demo_sign_in "$PORT" "$1" || exit 1; }
 
 run_on() { # label database_url [seeded]
   DB_LABEL=$1
@@ -85,7 +78,7 @@ run_on() { # label database_url [seeded]
   fi
   "$BIN" serve > "$SCRATCH/server.log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.1; done
+  wait_up "$PORT" 300
   local cookie
   cookie=$(sign_in admin@rapport.test)
   export BENCH_COOKIE=$cookie

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1;34m[bench]\033[0m %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+source .ci/lib.sh
 
 for tool in wrk brotli; do
   if ! command -v "$tool" > /dev/null; then
@@ -49,12 +49,10 @@ export RAPPORT_BENCH_FIXED_FILE="$FIXED" RUST_LOG=warn
 "$BIN" serve > "$SCRATCH/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; rm -rf "$SCRATCH"' EXIT
-# Waits up to $1 tenths of a second for the server on $PORT to answer.
-wait_up() { for _ in $(seq 1 "$1"); do curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null && break; sleep 0.1; done; }
-wait_up 100
-# A release server writes the brotli/gzip variants of /pkg at start-up: let it finish first, so
-# that neither its CPU nor its memory counts in the figures.
-for _ in $(seq 1 600); do [ "$WASM.br" -nt "$WASM" ] && [ -f "$WASM.gz" ] && break; sleep 0.1; done
+wait_up "$PORT" 100
+# Let the start-up compression of /pkg finish first, so that neither its CPU nor its memory
+# counts in the figures.
+wait_precompressed "$WASM"
 sleep 1
 curl -fs "http://127.0.0.1:$PORT/signin" -o "$FIXED"
 curl -fs "http://127.0.0.1:$PORT/__bench/fixed" -o /dev/null
@@ -109,7 +107,7 @@ if [ "${BENCH_INSTRUCTIONS:-1}" = 1 ]; then
     local out="$SCRATCH/callgrind.$RANDOM" vpid
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$BIN" serve > "$SCRATCH/vg.log" 2>&1 &
     vpid=$!
-    wait_up 1200 # valgrind starts slowly
+    wait_up "$PORT" 1200 # valgrind starts slowly
     for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT$1" -o /dev/null; done
     for _ in $(seq 1 500); do printf 'url = "http://127.0.0.1:%s%s"\noutput = /dev/null\n' "$PORT" "$1"; done > "$SCRATCH/curl.cfg"
     callgrind_control -i on "$vpid" > /dev/null 2>&1
