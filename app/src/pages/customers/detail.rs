@@ -10,6 +10,8 @@ use crate::components::form::{
     kept_value,
 };
 use crate::error::AppError;
+use crate::api::processes::{StartRun, load_customer_runs};
+use crate::model::process::CustomerRuns;
 use crate::model::crm::{
     Choice, CustomerDetail, FollowUpView, INTERACTION_KINDS, choices_of, label_of,
 };
@@ -356,14 +358,17 @@ fn History(c: CustomerDetail) -> impl IntoView {
     }
 }
 
-/// The processes run on this customer, with progress, and the form that starts one.
+/// The processes run on this customer, with progress, and the form that starts one. `data`
+/// is made by the page, outside the customer's `Loaded`: server-side rendering draws what is
+/// inside it more than once, and a resource made there would fetch once a pass.
 #[component]
-fn Processes(customer_id: i32) -> impl IntoView {
-    use crate::api::processes::{StartRun, load_customer_runs};
+fn Processes(
+    customer_id: i32,
+    data: Resource<Result<CustomerRuns, AppError>>,
+    start: ServerAction<StartRun>,
+) -> impl IntoView {
     use crate::pages::processes::{Progress, RunState};
-    let start = ServerAction::<StartRun>::new();
     let error = action_error(start);
-    let data = Resource::new(move || start.version().get(), move |_| load_customer_runs(customer_id));
     view! {
         <section class="panel" aria-labelledby="processes-title">
             <h2 id="processes-title">"Processes"</h2>
@@ -439,6 +444,16 @@ pub fn CustomerPage() -> impl IntoView {
             }
         },
     );
+    let start = ServerAction::<StartRun>::new();
+    let runs = Resource::new(
+        move || (id.get(), start.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => load_customer_runs(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Loaded data loading="Loading customer…" render=move |c| {
             let kind = c.kind.label();
@@ -460,7 +475,7 @@ pub fn CustomerPage() -> impl IntoView {
                     </div>
                     <div class="customer-main">
                         {view! { <FollowUps c=c.clone() add=add_follow_up actions=actions/> }.into_any()}
-                        {view! { <Processes customer_id=c.id/> }.into_any()}
+                        {view! { <Processes customer_id=c.id data=runs start=start/> }.into_any()}
                         {view! { <Timeline c=c.clone() log=log/> }.into_any()}
                         {view! { <History c=c/> }.into_any()}
                     </div>
