@@ -42,12 +42,13 @@ pub async fn list_runs(template_id: i32, #[server(default)] query: RunQuery) -> 
     use crate::server::services::{crm::customers, platform::teams, processes::runs};
     let (caller, actor) = Caller::signed_in()?.with_actor().await?;
     // Only for a process the caller may see.
-    crate::server::services::processes::detail(caller.db(), &actor, template_id).await?;
-    let (rows, total) = runs::list_rows(caller.db(), &actor, template_id, &query).await?;
+    crate::server::services::processes::visible(caller.db(), &actor, template_id).await?;
+    let (rows, total, capped) = runs::list_rows(caller.db(), &actor, template_id, &query).await?;
     let teams = customers::team_choices(&actor, teams::all(caller.db()).await?);
     Ok(RunList {
         rows,
         total,
+        capped,
         per_page: runs::PER_PAGE,
         owners: customers::people_choices(caller.db(), &actor).await?,
         teams,

@@ -113,7 +113,10 @@ pub struct TemplateVersion {
     pub id: i32,
     pub number: i32,
     pub status: VersionStatus,
+    /// Its runs, counted no further than 10000.
     pub runs: u64,
+    /// Whether `runs` is where counting stopped: there are at least that many.
+    pub runs_capped: bool,
 }
 
 /// A step of the version new runs start on.

@@ -130,6 +130,8 @@ pub struct CustomerRow {
 pub struct CustomerList {
     pub rows: Vec<CustomerRow>,
     pub total: u64,
+    /// Whether counting stopped at `total`: at least that many match.
+    pub capped: bool,
     pub page: u64,
     pub per_page: u64,
     pub stages: Vec<Choice>,

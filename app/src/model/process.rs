@@ -149,7 +149,10 @@ pub struct VersionRow {
     pub name: String,
     /// "Published by Ada, Mon 23 Nov 2026, 10:00".
     pub published: Option<String>,
+    /// Its runs, counted up to `paging::LIST_COUNT_CAP`.
     pub runs: u64,
+    /// Whether counting stopped at `runs`: there are at least that many.
+    pub runs_capped: bool,
 }
 
 /// A template with its versions and trigger.
@@ -397,6 +400,8 @@ pub fn open_steps(steps: &[(&str, bool, bool)]) -> Vec<bool> {
 pub struct RunList {
     pub rows: Vec<RunRow>,
     pub total: u64,
+    /// Whether counting stopped at `total`: at least that many match.
+    pub capped: bool,
     pub per_page: u64,
     pub owners: Vec<Choice>,
     pub teams: Vec<Choice>,

@@ -98,7 +98,7 @@ async fn template_json(
         versions: detail
             .versions
             .into_iter()
-            .map(|v| api::TemplateVersion { id: v.id, number: v.number, status: v.status, runs: v.runs })
+            .map(|v| api::TemplateVersion { id: v.id, number: v.number, status: v.status, runs: v.runs, runs_capped: v.runs_capped })
             .collect(),
         steps: steps
             .into_iter()
@@ -223,7 +223,7 @@ pub async fn list_runs(
         overdue: params.get("overdue").is_some_and(|v| v == "1" || v == "true"),
         page: paging.0,
     };
-    let (rows, total) = runs::list(&state.db, &actor, id_param("template")?, id_param("customer")?, &query, paging.1).await?;
+    let (rows, total) = runs::list(&state.db, &actor, id_param("template")?, id_param("customer")?, &query, paging.1, None).await?;
     Ok(page_json(rows.into_iter().map(run_json).collect(), paging, total))
 }
 

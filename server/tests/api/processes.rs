@@ -515,9 +515,9 @@ async fn my_day_lists_my_open_steps_and_approvals_overdue_first(app: &TestApp) {
     // An admin may decide it, but it is the North team's work: not on the admin's day.
     assert!(runs::my_steps(db, &w.admin, 1).await.unwrap().rows.is_empty(), "another team's approval is not the admin's day");
 
-    let (list, total) = runs::list_rows(db, &w.mia, template, &app::model::process::RunQuery { overdue: true, ..Default::default() }).await.unwrap();
-    assert_eq!((total, list[0].id), (1, run_b.id));
-    let (_, none) = runs::list_rows(db, &w.sam, template, &Default::default()).await.unwrap();
+    let (list, total, capped) = runs::list_rows(db, &w.mia, template, &app::model::process::RunQuery { overdue: true, ..Default::default() }).await.unwrap();
+    assert_eq!((total, capped, list[0].id), (1, false, run_b.id));
+    let (_, none, _) = runs::list_rows(db, &w.sam, template, &Default::default()).await.unwrap();
     assert_eq!(none, 0, "other teams' runs are not listed");
     // A step for the admin role is on every admin's day, whatever the team; not on a manager's.
     let board = StepForm { assignee_role: "admin".into(), ..approval("Board sign-off") };
@@ -770,6 +770,70 @@ async fn the_benchmark_runs_are_read_like_real_ones(app: &TestApp) {
     assert_eq!(again.id, last + 1);
 }
 
+/// Past `LIST_COUNT_CAP` matches the customer list, a process's run list and its versions say
+/// "or more" instead of counting every match, page on past the cap, and know the whole count
+/// on the last page; a filter that matches fewer is counted exactly.
+async fn long_lists_count_to_a_cap_and_page_on_to_the_end(app: &TestApp) {
+    use app::model::crm::CustomerList;
+    use app::model::paging::LIST_COUNT_CAP;
+    use app::model::process::{RunList, TemplateDetail};
+    use app::server::services::seed::{bench, demo};
+    let db = &app.state.db;
+    assert!(demo::seed(db).await.unwrap());
+    bench::seed(db, LIST_COUNT_CAP as usize + 40, 0).await.unwrap();
+    // A third of the runs on each of the demo's three processes: over the cap on each.
+    bench::seed_runs(db, 3 * (LIST_COUNT_CAP as usize + 30)).await.unwrap();
+    let admin = app.signed_in("admin@rapport.test", demo::DEMO_PASSWORD).await;
+
+    let customers = async |page: u64, stage: &str| -> CustomerList {
+        let page = page.to_string();
+        app.ok(&admin, "/api/crm/list_customers", &[("query[page]", page.as_str()), ("query[stage]", stage)]).await
+    };
+    let all = customer::Entity::find().count(db).await.unwrap();
+    let first = customers(1, "").await;
+    assert_eq!((first.total, first.capped, first.rows.len()), (LIST_COUNT_CAP, true, 25));
+    let at_cap = customers(LIST_COUNT_CAP / 25, "").await;
+    assert!(at_cap.capped && at_cap.pages() > at_cap.page, "a page after the cap's: {}", at_cap.total);
+    let last = all.div_ceil(25);
+    let end = customers(last, "").await;
+    assert_eq!((end.total, end.capped, end.pages()), (all, false, last), "the last page counts them all");
+    assert_eq!(end.rows.len() as u64, all - (last - 1) * 25);
+    let page = admin.get(app.url("/customers")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("of {LIST_COUNT_CAP} or more customers")), "{page}");
+    // Fewer matches than the cap: counted exactly.
+    let stage = customer::Entity::find().one(db).await.unwrap().unwrap().stage_id;
+    let key = app::server::entities::lifecycle_stage::Entity::find_by_id(stage).one(db).await.unwrap().unwrap().key;
+    let in_stage = customer::Entity::find().filter(customer::Column::StageId.eq(stage)).count(db).await.unwrap();
+    assert!(in_stage < LIST_COUNT_CAP, "{in_stage}");
+    let filtered = customers(1, &key).await;
+    assert_eq!((filtered.total, filtered.capped), (in_stage, false));
+
+    let template = process_run::Entity::find().one(db).await.unwrap().unwrap().template_id;
+    let tid = template.to_string();
+    let runs = async |page: u64| -> RunList {
+        let page = page.to_string();
+        app.ok(&admin, "/api/processes/list_runs", &[("template_id", tid.as_str()), ("query[page]", page.as_str())]).await
+    };
+    let of_template = process_run::Entity::find().filter(process_run::Column::TemplateId.eq(template)).count(db).await.unwrap();
+    assert!(of_template > LIST_COUNT_CAP, "{of_template}");
+    let first = runs(1).await;
+    assert_eq!((first.total, first.capped), (LIST_COUNT_CAP, true));
+    let last = of_template.div_ceil(first.per_page);
+    let end = runs(last).await;
+    assert_eq!((end.total, end.capped), (of_template, false), "the last page counts them all");
+    assert_eq!(end.rows.len() as u64, of_template - (last - 1) * first.per_page);
+    let detail: TemplateDetail = app.ok(&admin, "/api/processes/get_process", &[("id", tid.as_str())]).await;
+    let mut counted = 0;
+    for v in &detail.versions {
+        let exact = process_run::Entity::find().filter(process_run::Column::VersionId.eq(v.id)).count(db).await.unwrap();
+        assert_eq!((v.runs, v.runs_capped), (exact.min(LIST_COUNT_CAP), exact >= LIST_COUNT_CAP), "version {}", v.number);
+        counted += u64::from(v.runs_capped);
+    }
+    assert!(counted > 0, "one version holds the seeded runs");
+    let page = admin.get(app.url(&format!("/processes/{template}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("{LIST_COUNT_CAP} or more runs")), "{page}");
+}
+
 async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestApp) {
     let db = &app.state.db;
     assert!(app::server::services::seed::demo::seed(db).await.unwrap());
@@ -830,6 +894,7 @@ async fn the_demo_data_has_three_processes_with_runs_in_every_state(app: &TestAp
 on_both_databases!(
     the_demo_data_has_three_processes_with_runs_in_every_state,
     the_benchmark_runs_are_read_like_real_ones,
+    long_lists_count_to_a_cap_and_page_on_to_the_end,
     the_server_functions_build_run_and_guard_a_process,
     a_published_version_is_frozen_and_edits_go_to_a_new_draft,
     a_draft_is_checked_before_it_is_published,

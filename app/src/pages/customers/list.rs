@@ -58,7 +58,8 @@ fn CustomerTable(list: CustomerList, query: CustomerQuery) -> impl IntoView {
     let summary = if list.total == 0 {
         "No customers match.".to_string()
     } else {
-        format!("Showing {first}–{last} of {} customers", list.total)
+        let or_more = if list.capped { " or more" } else { "" };
+        format!("Showing {first}–{last} of {}{or_more} customers", list.total)
     };
     let empty = list.rows.is_empty();
     let q = query.clone();
@@ -113,7 +114,7 @@ fn CustomerTable(list: CustomerList, query: CustomerQuery) -> impl IntoView {
             </div>
         })}
         <Pager page=list.page pages href=move |p| format!("/customers?{}", query.to_query_string(p))
-            summary=format!("Page {} of {pages}", list.page)/>
+            summary=format!("Page {} of {pages}{}", list.page, if list.capped { " or more" } else { "" })/>
     }
 }
 

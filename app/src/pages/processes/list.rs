@@ -152,7 +152,11 @@ fn Versions(t: TemplateDetail, archive: ServerAction<ArchiveProcessVersion>) -> 
                 {t.versions.into_iter().filter(|v| can_edit || v.status != VersionStatus::Draft).map(|v| {
                     let href = format!("/processes/versions/{}", v.id);
                     let link = if v.status == VersionStatus::Draft && can_edit { "Edit draft" } else { "View" };
-                    let runs = format!("{} runs", v.runs);
+                    let runs = match (v.runs, v.runs_capped) {
+                        (n, true) => format!("{n} or more runs"),
+                        (1, false) => "1 run".to_string(),
+                        (n, false) => format!("{n} runs"),
+                    };
                     let archive_label = format!("Archive version {}", v.number);
                     view! {
                         <li class="version-row">
@@ -206,10 +210,11 @@ fn RunTable(list: RunList, query: RunQuery, template_id: i32) -> impl IntoView {
     let pages = list.total.div_ceil(list.per_page).max(1);
     let page = query.page.max(1);
     let base = format!("/processes/{template_id}");
-    let summary = match list.total {
-        0 => "No runs match.".to_string(),
-        1 => "1 run".to_string(),
-        n => format!("{n} runs"),
+    let summary = match (list.total, list.capped) {
+        (n, true) => format!("{n} or more runs"),
+        (0, false) => "No runs match.".to_string(),
+        (1, false) => "1 run".to_string(),
+        (n, false) => format!("{n} runs"),
     };
     let mut owners = vec![Choice { value: "me".into(), label: "Me".into() }];
     owners.extend(list.owners.clone());
@@ -261,7 +266,7 @@ fn RunTable(list: RunList, query: RunQuery, template_id: i32) -> impl IntoView {
                 </table>
             </div>
         })}
-        <Pager page pages href=move |p| format!("{base}?{}", run_query_string(&query, p)) summary=format!("Page {page} of {pages}")/>
+        <Pager page pages href=move |p| format!("{base}?{}", run_query_string(&query, p)) summary=format!("Page {page} of {pages}{}", if list.capped { " or more" } else { "" })/>
     }
 }
 

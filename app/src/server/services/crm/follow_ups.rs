@@ -4,7 +4,7 @@
 use crate::server::services::events::{self, Event};
 use crate::error::{AppError, AppResult};
 use crate::model::crm::FollowUpView;
-use crate::model::paging::{MY_DAY_PER_PAGE, Paged, check_page, count_cap, offset};
+use crate::model::paging::{MY_DAY_COUNT_CAP, MY_DAY_PER_PAGE, Paged, check_page, count_cap, offset};
 use crate::model::states::FollowUpStatus;
 use crate::model::user::Role;
 use sea_orm::sea_query::Expr;
@@ -390,7 +390,7 @@ pub async fn my_day<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> App
         .filter(follow_up::Column::AssigneeId.eq(actor.id))
         .filter(follow_up::Column::Status.eq(FollowUpStatus::Open))
         .filter(follow_up::Column::DueAt.lt(end));
-    let cap = count_cap(page, per_page);
+    let cap = count_cap(MY_DAY_COUNT_CAP, page, per_page);
     let total = count_up_to(db, due.clone(), cap).await?;
     let rows = due
         .order_by_asc(follow_up::Column::DueAt)

@@ -9,7 +9,8 @@ use crate::server::entities::{
     process_version,
 };
 use crate::server::services::platform::access::Actor;
-use crate::server::services::platform::{audit, begin_write, count_by, now, times};
+use crate::model::paging::LIST_COUNT_CAP;
+use crate::server::services::platform::{audit, begin_write, count_by, count_up_to, now, times};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionSession, TransactionTrait,
@@ -202,7 +203,7 @@ pub async fn steps_of<C: ConnectionTrait>(db: &C, version_id: i32) -> AppResult<
 /// The processes `actor` may see: admins every template (archived last), everyone else the
 /// published ones that are not archived.
 pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<TemplateRow>> {
-    let rows = rows(db, actor.is_admin()).await?;
+    let rows = rows(db, actor.is_admin(), true).await?;
     Ok(if actor.is_admin() {
         rows
     } else {
@@ -210,13 +211,15 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<Te
     })
 }
 
-/// The processes a run can be started from: published and not archived.
+/// The processes a run can be started from: published and not archived. Their active runs
+/// are not counted (`active_runs` is 0): the choice of a process to start needs none.
 pub async fn startable<C: ConnectionTrait>(db: &C) -> AppResult<Vec<TemplateRow>> {
-    Ok(rows(db, false).await?.into_iter().filter(|r| r.published.is_some()).collect())
+    Ok(rows(db, false, false).await?.into_iter().filter(|r| r.published.is_some()).collect())
 }
 
-/// Every template (archived last, or left out), with its versions and active runs counted.
-async fn rows<C: ConnectionTrait>(db: &C, with_archived: bool) -> AppResult<Vec<TemplateRow>> {
+/// Every template (archived last, or left out), with its versions and, `with_counts`, its
+/// active runs counted (a read of every active run's index entry).
+async fn rows<C: ConnectionTrait>(db: &C, with_archived: bool, with_counts: bool) -> AppResult<Vec<TemplateRow>> {
     let mut query = process_template::Entity::find();
     if !with_archived {
         query = query.filter(process_template::Column::ArchivedAt.is_null());
@@ -227,10 +230,14 @@ async fn rows<C: ConnectionTrait>(db: &C, with_archived: bool) -> AppResult<Vec<
         .filter(process_version::Column::TemplateId.is_in(ids.clone()))
         .all(db)
         .await?;
-    let active_runs = process_run::Entity::find()
-        .filter(process_run::Column::TemplateId.is_in(ids))
-        .filter(process_run::Column::Status.eq(RunStatus::Active));
-    let active = count_by(db, active_runs, process_run::Column::TemplateId).await?;
+    let active = if with_counts {
+        let active_runs = process_run::Entity::find()
+            .filter(process_run::Column::TemplateId.is_in(ids))
+            .filter(process_run::Column::Status.eq(RunStatus::Active));
+        count_by(db, active_runs, process_run::Column::TemplateId).await?
+    } else {
+        HashMap::new()
+    };
     let stages: HashMap<i32, String> = lifecycle_stage::Entity::find()
         .all(db)
         .await?
@@ -265,12 +272,13 @@ pub fn version_shown<'a>(detail: &'a TemplateDetail, actor: &Actor) -> Option<&'
         .or_else(|| detail.versions.first().filter(|_| actor.is_admin()))
 }
 
-/// A template with its versions, trigger and stage choices.
-pub async fn detail<C: ConnectionTrait>(
+/// Template `template_id` and its versions (newest first), if `actor` may see it: admins
+/// every template, everyone else those with a version past draft; else not found.
+pub async fn visible<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     template_id: i32,
-) -> AppResult<TemplateDetail> {
+) -> AppResult<(process_template::Model, Vec<process_version::Model>)> {
     let t = find_template(db, template_id).await?;
     let versions = process_version::Entity::find()
         .filter(process_version::Column::TemplateId.eq(t.id))
@@ -280,8 +288,26 @@ pub async fn detail<C: ConnectionTrait>(
     if !actor.is_admin() && !versions.iter().any(|v| v.status != VersionStatus::Draft) {
         return Err(AppError::NotFound);
     }
-    let of_template = process_run::Entity::find().filter(process_run::Column::TemplateId.eq(t.id));
-    let runs = count_by(db, of_template, process_run::Column::VersionId).await?;
+    Ok((t, versions))
+}
+
+/// A template with its versions (each with its runs, counted up to `LIST_COUNT_CAP`),
+/// trigger and stage choices.
+pub async fn detail<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    template_id: i32,
+) -> AppResult<TemplateDetail> {
+    let (t, versions) = visible(db, actor, template_id).await?;
+    // One count per version, each reading no more than the cap's index entries, where one
+    // count grouped by version read every run of the template.
+    let mut runs = HashMap::new();
+    for v in &versions {
+        let of_version = process_run::Entity::find()
+            .filter(process_run::Column::TemplateId.eq(t.id))
+            .filter(process_run::Column::VersionId.eq(v.id));
+        runs.insert(v.id, count_up_to(db, of_version, LIST_COUNT_CAP).await?);
+    }
     let publishers: HashMap<i32, String> = app_user::Entity::find()
         .filter(app_user::Column::Id.is_in(versions.iter().filter_map(|v| v.published_by)))
         .all(db)
@@ -302,7 +328,8 @@ pub async fn detail<C: ConnectionTrait>(
                 Some(name) => format!("Published by {name}, {}", times::display(at, tz)),
                 None => format!("Published {}", times::display(at, tz)),
             }),
-            runs: runs.get(&v.id).copied().unwrap_or(0),
+            runs: runs.get(&v.id).copied().unwrap_or(0).min(LIST_COUNT_CAP),
+            runs_capped: runs.get(&v.id).is_some_and(|n| *n >= LIST_COUNT_CAP),
         });
     }
     let stages = lifecycle_stage::Entity::find()

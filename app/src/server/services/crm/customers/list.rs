@@ -5,7 +5,7 @@ use crate::model::crm::{Choice, CustomerList, CustomerQuery, CustomerRow};
 use crate::model::user::Role;
 use crate::server::entities::{app_user, customer, customer_tag, lifecycle_stage, team};
 use crate::server::services::platform::access::Actor;
-use crate::server::services::platform::{now, times, users};
+use crate::server::services::platform::{count_up_to, now, times, users};
 use sea_orm::sea_query::{Expr, Func, NullOrdering, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -209,7 +209,9 @@ pub async fn list<C: ConnectionTrait>(
 ) -> AppResult<CustomerList> {
     let page = crate::model::paging::check_page(query.page)?;
     let cond = list_condition(db, actor, query).await?;
-    let total = customer::Entity::find().filter(cond.clone()).count(db).await?;
+    // Counted no further than a little past this page: the page says "10000 or more".
+    let cap = crate::model::paging::count_cap(crate::model::paging::LIST_COUNT_CAP, page, PER_PAGE);
+    let total = count_up_to(db, customer::Entity::find().filter(cond.clone()), cap).await?;
     // The page's ids first (from an index alone where one fits, deep pages included), then
     // only those rows.
     let ids: Vec<i32> = sorted(cond, query)
@@ -263,7 +265,8 @@ pub async fn list<C: ConnectionTrait>(
         .collect();
     Ok(CustomerList {
         rows,
-        total,
+        total: total.min(cap),
+        capped: total >= cap,
         page,
         per_page: PER_PAGE,
         stages: stages

@@ -3,7 +3,7 @@
 use crate::model::states::{RunStatus, StepKind, StepStatus};
 use crate::error::{AppError, AppResult};
 use crate::model::user::Role;
-use crate::model::paging::{MY_DAY_PER_PAGE, Paged, check_page, count_cap, offset};
+use crate::model::paging::{LIST_COUNT_CAP, MY_DAY_COUNT_CAP, MY_DAY_PER_PAGE, Paged, check_page, count_cap, offset};
 use crate::model::crm::CustomInput;
 use crate::model::process::{
     DataInput, MyStep, RunEventView, RunQuery, RunRow, RunView, StepRunView,
@@ -296,7 +296,7 @@ pub async fn of_customer<C: ConnectionTrait>(db: &C, actor: &Actor, customer_id:
 }
 
 /// One page of runs on customers the actor can see, filtered (by template and customer when
-/// given), newest first; and the total.
+/// given), newest first; and the total, counted no further than `count_to` where given.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
@@ -304,6 +304,7 @@ pub async fn list<C: ConnectionTrait>(
     customer_id: Option<i32>,
     query: &RunQuery,
     per_page: u64,
+    count_to: Option<u64>,
 ) -> AppResult<(Vec<process_run::Model>, u64)> {
     let page = check_page(query.page)?;
     let mut find = process_run::Entity::find();
@@ -343,7 +344,10 @@ pub async fn list<C: ConnectionTrait>(
             .filter(process_run::Column::Status.eq(RunStatus::Active))
             .filter(process_run::Column::Id.in_subquery(late));
     }
-    let total = find.clone().count(db).await?;
+    let total = match count_to {
+        Some(cap) => count_up_to(db, find.clone(), cap).await?,
+        None => find.clone().count(db).await?,
+    };
     let runs = find
         .order_by_desc(process_run::Column::StartedAt)
         .order_by_desc(process_run::Column::Id)
@@ -354,15 +358,18 @@ pub async fn list<C: ConnectionTrait>(
     Ok((runs, total))
 }
 
-/// One page of a template's runs as the run list shows them.
+/// One page of a template's runs as the run list shows them, and how many there are, counted
+/// up to a little past this page (`LIST_COUNT_CAP` on the first pages): (rows, total, whether
+/// counting stopped at the total).
 pub async fn list_rows<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     template_id: i32,
     query: &RunQuery,
-) -> AppResult<(Vec<RunRow>, u64)> {
-    let (runs, total) = list(db, actor, Some(template_id), None, query, PER_PAGE).await?;
-    Ok((rows(db, actor, runs).await?, total))
+) -> AppResult<(Vec<RunRow>, u64, bool)> {
+    let cap = count_cap(LIST_COUNT_CAP, check_page(query.page)?, PER_PAGE);
+    let (runs, total) = list(db, actor, Some(template_id), None, query, PER_PAGE, Some(cap)).await?;
+    Ok((rows(db, actor, runs).await?, total.min(cap), total >= cap))
 }
 
 /// A run the actor can see, with its step instances and their definitions in order.
@@ -425,7 +432,7 @@ pub async fn my_steps<C: ConnectionTrait>(db: &C, actor: &Actor, page: u64) -> A
             _ => by_role.filter(customer::Column::TeamId.is_in(actor.teams.iter().copied())),
         });
     }
-    let cap = count_cap(page, per_page);
+    let cap = count_cap(MY_DAY_COUNT_CAP, page, per_page);
     let mut total = 0;
     for part in &parts {
         total += count_up_to(db, part.clone(), cap).await?;
