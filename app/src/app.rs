@@ -59,34 +59,38 @@ pub fn App() -> impl IntoView {
     provide_context(page_hydrated);
     // The browser hydrates the shell first and the page once its area's code is there. Until
     // then the page's own `<Title>` is not in effect, and without a text of its own the title
-    // would be emptied (the tab showing the bare address): the root keeps the server's title
-    // until the page has hydrated.
-    #[cfg(feature = "hydrate")]
-    let server_title = document().title();
+    // would be emptied (the tab showing the bare address): in the browser the root keeps the
+    // server's title until the page has hydrated. The server reads no signal here: it formats
+    // the title after the app's reactive values are gone (reading one there panicked).
     #[cfg(not(feature = "hydrate"))]
-    let server_title = String::new();
-    let held = server_title.clone();
-    let hydrated = page_hydrated.0;
+    let (text, formatter) = (String::new, page_title);
+    #[cfg(feature = "hydrate")]
+    let (text, formatter) = {
+        let hydrated = page_hydrated.0;
+        let server_title = document().title();
+        let held = server_title.clone();
+        (
+            move || if hydrated.try_get().unwrap_or(true) { String::new() } else { server_title.clone() },
+            move |text: String| {
+                if !hydrated.try_get_untracked().unwrap_or(true) && text == held { text } else { page_title(text) }
+            },
+        )
+    };
     view! {
         <Stylesheet id="leptos" href="/pkg/rapport.css"/>
         // Every page's title passes through this formatter, and so through the raw-text guard.
-        <Title
-            text=move || if hydrated.get() { String::new() } else { server_title.clone() }
-            formatter=move |text: String| {
-                crate::components::raw_text::raw_text(if text.is_empty() {
-                    "Rapport".to_string()
-                } else if !hydrated.get_untracked() && text == held {
-                    text
-                } else {
-                    format!("{text} · Rapport")
-                })
-            }/>
+        <Title text formatter/>
         // While the router moves to another page it keeps the old one on screen until the new
         // one's code and data are there, and the bar at the top says that it is loading.
         <Router set_is_routing=set_routing>
             <AppFrame routing/>
         </Router>
     }
+}
+
+/// A page's title as the tab shows it: "Customers · Rapport", or "Rapport" for none.
+fn page_title(text: String) -> String {
+    crate::components::raw_text::raw_text(if text.is_empty() { "Rapport".to_string() } else { format!("{text} · Rapport") })
 }
 
 /// Whether the first page's own view has hydrated (set by [`PageReady`]).
