@@ -47,6 +47,12 @@ pub fn count_cap(at_least: u64, page: u64, per_page: u64) -> u64 {
     at_least.max(offset(page, per_page).saturating_add(per_page).saturating_add(1))
 }
 
+/// A count taken no further than `cap` (`count_up_to`), as a list shows it: the total, at most
+/// `cap`, and whether counting stopped there (there are at least that many).
+pub fn capped_count(total: u64, cap: u64) -> (u64, bool) {
+    (total.min(cap), total >= cap)
+}
+
 /// One page of a longer list: its rows, how many there are in all, and where this page is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Paged<T> {
@@ -61,7 +67,8 @@ pub struct Paged<T> {
 impl<T> Paged<T> {
     /// A page whose `total` was counted no further than `cap` (beyond it, `capped`).
     pub fn counted(rows: Vec<T>, total: u64, cap: u64, page: u64, per_page: u64) -> Self {
-        Paged { rows, total: total.min(cap), capped: total >= cap, page, per_page }
+        let (total, capped) = capped_count(total, cap);
+        Paged { rows, total, capped, page, per_page }
     }
 
     /// How many pages the list has (at least one, even when it is empty).

@@ -9,7 +9,7 @@ use crate::server::entities::{
     process_version,
 };
 use crate::server::services::platform::access::Actor;
-use crate::model::paging::LIST_COUNT_CAP;
+use crate::model::paging::{LIST_COUNT_CAP, capped_count};
 use crate::server::services::platform::{audit, begin_write, count_by, count_up_to, now, times};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -299,15 +299,6 @@ pub async fn detail<C: ConnectionTrait>(
     template_id: i32,
 ) -> AppResult<TemplateDetail> {
     let (t, versions) = visible(db, actor, template_id).await?;
-    // One count per version, each reading no more than the cap's index entries, where one
-    // count grouped by version read every run of the template.
-    let mut runs = HashMap::new();
-    for v in &versions {
-        let of_version = process_run::Entity::find()
-            .filter(process_run::Column::TemplateId.eq(t.id))
-            .filter(process_run::Column::VersionId.eq(v.id));
-        runs.insert(v.id, count_up_to(db, of_version, LIST_COUNT_CAP).await?);
-    }
     let publishers: HashMap<i32, String> = app_user::Entity::find()
         .filter(app_user::Column::Id.is_in(versions.iter().filter_map(|v| v.published_by)))
         .all(db)
@@ -319,6 +310,12 @@ pub async fn detail<C: ConnectionTrait>(
     let mut rows = Vec::new();
     for v in &versions {
         let publisher = v.published_by.and_then(|id| publishers.get(&id));
+        // One count per version, each reading no more than the cap's index entries, where one
+        // count grouped by version read every run of the template.
+        let of_version = process_run::Entity::find()
+            .filter(process_run::Column::TemplateId.eq(t.id))
+            .filter(process_run::Column::VersionId.eq(v.id));
+        let (runs, runs_capped) = capped_count(count_up_to(db, of_version, LIST_COUNT_CAP).await?, LIST_COUNT_CAP);
         rows.push(VersionRow {
             id: v.id,
             number: v.number,
@@ -328,8 +325,8 @@ pub async fn detail<C: ConnectionTrait>(
                 Some(name) => format!("Published by {name}, {}", times::display(at, tz)),
                 None => format!("Published {}", times::display(at, tz)),
             }),
-            runs: runs.get(&v.id).copied().unwrap_or(0).min(LIST_COUNT_CAP),
-            runs_capped: runs.get(&v.id).is_some_and(|n| *n >= LIST_COUNT_CAP),
+            runs,
+            runs_capped,
         });
     }
     let stages = lifecycle_stage::Entity::find()

@@ -2,6 +2,7 @@
 
 use crate::error::AppResult;
 use crate::model::crm::{Choice, CustomerList, CustomerQuery, CustomerRow};
+use crate::model::paging::capped_count;
 use crate::model::user::Role;
 use crate::server::entities::{app_user, customer, customer_tag, lifecycle_stage, team};
 use crate::server::services::platform::access::Actor;
@@ -211,7 +212,7 @@ pub async fn list<C: ConnectionTrait>(
     let cond = list_condition(db, actor, query).await?;
     // Counted no further than a little past this page: the page says "10000 or more".
     let cap = crate::model::paging::count_cap(crate::model::paging::LIST_COUNT_CAP, page, PER_PAGE);
-    let total = count_up_to(db, customer::Entity::find().filter(cond.clone()), cap).await?;
+    let (total, capped) = capped_count(count_up_to(db, customer::Entity::find().filter(cond.clone()), cap).await?, cap);
     // The page's ids first (from an index alone where one fits, deep pages included), then
     // only those rows.
     let ids: Vec<i32> = sorted(cond, query)
@@ -265,8 +266,8 @@ pub async fn list<C: ConnectionTrait>(
         .collect();
     Ok(CustomerList {
         rows,
-        total: total.min(cap),
-        capped: total >= cap,
+        total,
+        capped,
         page,
         per_page: PER_PAGE,
         stages: stages

@@ -3,7 +3,7 @@
 use crate::model::states::{RunStatus, StepKind, StepStatus};
 use crate::error::{AppError, AppResult};
 use crate::model::user::Role;
-use crate::model::paging::{LIST_COUNT_CAP, MY_DAY_COUNT_CAP, MY_DAY_PER_PAGE, Paged, check_page, count_cap, offset};
+use crate::model::paging::{LIST_COUNT_CAP, MY_DAY_COUNT_CAP, MY_DAY_PER_PAGE, Paged, capped_count, check_page, count_cap, offset};
 use crate::model::crm::CustomInput;
 use crate::model::process::{
     DataInput, MyStep, RunEventView, RunQuery, RunRow, RunView, StepRunView,
@@ -369,7 +369,8 @@ pub async fn list_rows<C: ConnectionTrait>(
 ) -> AppResult<(Vec<RunRow>, u64, bool)> {
     let cap = count_cap(LIST_COUNT_CAP, check_page(query.page)?, PER_PAGE);
     let (runs, total) = list(db, actor, Some(template_id), None, query, PER_PAGE, Some(cap)).await?;
-    Ok((rows(db, actor, runs).await?, total.min(cap), total >= cap))
+    let (total, capped) = capped_count(total, cap);
+    Ok((rows(db, actor, runs).await?, total, capped))
 }
 
 /// A run the actor can see, with its step instances and their definitions in order.
