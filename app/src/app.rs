@@ -6,15 +6,22 @@ use crate::components::layout::TopBar;
 use crate::model::user::Role;
 use crate::pages;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ChooseView, SsrMode, path};
+
+/// Where this build's `/pkg` files are served, before `/pkg/...` (`/static/BUILD`, where
+/// they are cached for good); provided by the server to each request. Without it, `/pkg/...`.
+#[derive(Clone, Debug)]
+pub struct AssetRoot(pub std::sync::Arc<str>);
 
 /// The document around the app. On the server it also sets the Content-Security-Policy
 /// with this response's nonce, which the hydration scripts carry.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    let root = use_context::<AssetRoot>().map(|r| r.0.to_string()).unwrap_or_default();
+    let stylesheet = format!("{root}/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -24,7 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <meta name="description" content="Rapport: your team's customers, follow-ups and guided processes in one place."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                <link rel="stylesheet" id="leptos" href=stylesheet/>
+                <HydrationScripts options root/>
                 <MetaTags/>
             </head>
             <body>
@@ -77,7 +85,6 @@ pub fn App() -> impl IntoView {
         )
     };
     view! {
-        <Stylesheet id="leptos" href="/pkg/rapport.css"/>
         // Every page's title passes through this formatter, and so through the raw-text guard.
         <Title text formatter/>
         // While the router moves to another page it keeps the old one on screen until the new

@@ -13,4 +13,4 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-pub use app::{App, shell};
+pub use app::{App, AssetRoot, shell};

@@ -58,8 +58,15 @@ pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     let leptos_options = LeptosOptions::clone(&state.leptos_options);
     let context_state = state.clone();
+    let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
+        .join(leptos_options.site_pkg_dir.as_ref());
+    let build = assets::Build::of(&pkg_dir);
+    let asset_root = app::AssetRoot(Arc::from(build.root()));
     // (leptos_axum provides the nonce itself.)
-    let context = move || provide_context(context_state.clone());
+    let context = move || {
+        provide_context(context_state.clone());
+        provide_context(asset_root.clone());
+    };
     let fallback_context = context.clone();
     let mut base = Router::new();
     // The benchmark's baselines, only present when RAPPORT_BENCH_FIXED_FILE names a file: the
@@ -92,10 +99,9 @@ pub fn router(state: AppState) -> Router {
             }),
         );
     }
-    let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
-        .join(leptos_options.site_pkg_dir.as_ref());
     let site = base
-        .nest_service("/pkg", assets::pkg_router(pkg_dir))
+        .nest_service("/pkg", assets::pkg_router(pkg_dir.clone()))
+        .merge(assets::versioned_router(pkg_dir, build))
         .route("/healthz", get(healthz))
         .route("/customers/export.csv", get(export::customers_csv))
         .route("/processes/{id}/export.json", get(export::process_json))

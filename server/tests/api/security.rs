@@ -82,6 +82,27 @@ async fn html_pages_carry_a_nonce_csp_and_the_other_security_headers(app: &TestA
     );
 }
 
+/// The page names its stylesheet, script and wasm under this build's address, where they are
+/// cached for good (the build is the hash of the `/pkg` directory the server serves).
+#[tokio::test]
+async fn pages_name_the_assets_under_this_builds_address() {
+    let app = crate::helpers::TestApp::spawn(app::server::testing::Backend::Sqlite).await.unwrap();
+    let options = &app.state.leptos_options;
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let root = server::assets::Build::of(&dir).root();
+    assert!(root.starts_with("/static/") && root.len() == "/static/".len() + 16, "{root}");
+    let body = reqwest::get(app.url("/signin")).await.unwrap().text().await.unwrap();
+    for link in [
+        format!(r#"rel="stylesheet" id="leptos" href="{root}/pkg/rapport.css""#),
+        format!(r#"rel="modulepreload" href="{root}/pkg/rapport.js""#),
+        format!(r#"({root:?}, "pkg", "rapport", "#),
+    ] {
+        assert!(body.contains(&link), "the page lacks {link}: {body}");
+    }
+    assert!(!body.contains(r#"href="/pkg/"#), "a plain /pkg address is left: {body}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn https_deployments_send_hsts() {
     let app = crate::helpers::TestApp::spawn_with(app::server::testing::Backend::Sqlite, |c| {
