@@ -194,6 +194,13 @@ macro_rules! route_table {
 
         impl ChooseView for Page {
             async fn choose(self) -> AnyView {
+                // The server names the page's own chunks as preloads and every other area's
+                // for the browser to fetch while idle (see `prefetch`).
+                #[cfg(feature = "ssr")]
+                crate::prefetch::link_chunks(match self {
+                    Page::$entry(_) => None,
+                    $( Page::$area(_) => Some(stringify!($area_fn)), )*
+                });
                 let view = match self {
                     Page::$entry(p) => $entry_fn(p),
                     $(

@@ -84,4 +84,45 @@ test.describe('pages', () => {
     const phone = await wrap.evaluate((el) => ({ width: el.clientWidth, scroll: el.scrollWidth }));
     expect(phone.scroll).toBeLessThanOrEqual(phone.width);
   });
+
+  test('a page preloads only the code it needs and prefetches the other areas while idle, none when the browser saves data', async ({ page }) => {
+    await signIn(page, ADMIN);
+    /** The wasm files a page's head names with `rel`, by file name. */
+    const wasm = async (path: string, rel: string, headers: Record<string, string> = {}) => {
+      const html = await (await page.request.get(path, { headers })).text();
+      const head = html.slice(0, html.indexOf('</head>'));
+      return [...head.matchAll(/<link\b[^>]*>/g)]
+        .map((m) => m[0])
+        .filter((tag) => new RegExp(`\\brel="${rel}"`).test(tag))
+        .map((tag) => /\bhref="([^"]+)"/.exec(tag)?.[1] ?? '')
+        .filter((href) => href.endsWith('.wasm'))
+        .map((href) => href.split('/').pop() ?? '');
+    };
+    const areas = ['account', 'home', 'customers', 'processes', 'admin'];
+    for (const [path, own] of [['/customers', 'customers'], ['/processes', 'processes'], ['/admin/users', 'admin'], ['/', 'home'], ['/profile', 'account']]) {
+      const preload = await wasm(path, 'preload');
+      const prefetch = await wasm(path, 'prefetch');
+      // Its own area's chunk is needed to hydrate: preloaded, not prefetched.
+      expect(preload.some((f) => f.startsWith(`split_${own}_area_`)), `${path} preloads its area`).toBe(true);
+      expect(prefetch.some((f) => f.startsWith(`split_${own}_area_`)), `${path} prefetches its area`).toBe(false);
+      // Every other area's is fetched later, and nothing is named both ways.
+      for (const area of areas.filter((a) => a !== own)) {
+        expect(prefetch.some((f) => f.startsWith(`split_${area}_area_`)), `${path} prefetches ${area}`).toBe(true);
+        expect(preload.some((f) => f.startsWith(`split_${area}_area_`)), `${path} preloads ${area}`).toBe(false);
+      }
+      expect(preload.filter((f) => prefetch.includes(f))).toEqual([]);
+    }
+    // The browser does fetch them once the page is loaded.
+    const idle = page.waitForRequest((req) => /\/pkg\/split_admin_area_[^/]*\.wasm$/.test(req.url()));
+    await page.goto('/customers');
+    await hydrated(page);
+    await idle;
+
+    // The sign-in page is in the first wasm: it preloads only that, and prefetches the areas.
+    await page.context().clearCookies();
+    expect((await wasm('/signin', 'preload')).filter((f) => !/^rapport[^/]*\.wasm$/.test(f))).toEqual([]);
+    expect((await wasm('/signin', 'prefetch')).some((f) => f.startsWith('split_customers_area_'))).toBe(true);
+    // A browser asking to save data gets no prefetches.
+    expect(await wasm('/signin', 'prefetch', { 'Save-Data': 'on' })).toEqual([]);
+  });
 });
